@@ -1,0 +1,3 @@
+"""schema_safety: verify that the live database schema matches the Django models."""
+
+__version__ = "0.1.0"

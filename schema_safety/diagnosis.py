@@ -1,0 +1,124 @@
+"""Why the schema differs: three descriptions, one story per problem.
+
+The live database is compared with the models; each difference is then looked
+up in the schema the *applied* migrations describe and in the schema *all*
+migrations on disk describe:
+
+- the applied migrations expect it too: "history lies" (a migration is recorded
+  as applied, but what it creates is absent);
+- only the unapplied migrations expect it: "pending";
+- no migration expects it: "missing migration" when makemigrations sees a
+  change, otherwise the models and the migrations describe the same schema in
+  two spellings, and the difference is not a problem at all.
+"""
+
+from __future__ import annotations
+
+from django.db.migrations.autodetector import MigrationAutodetector
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.state import ProjectState
+
+from .compare import compare
+from .expected import concrete_models, describe
+from .problems import Problem
+from .schema import Schema
+
+STORY_KINDS = frozenset(
+    {"missing_table", "missing_column", "type_mismatch", "null_mismatch", "primary_key_mismatch",
+     "missing_foreign_key", "foreign_key_mismatch", "missing_unique", "missing_index",
+     "missing_check", "extra_column"}
+)  # fmt: skip
+
+UNMIGRATED_COLUMN = (
+    "No applied migration creates this column: it was added outside migrations, or a "
+    "migration removing it was faked."
+)
+
+
+def explain(problems: list[Problem], connection, live: Schema, apps, normalize) -> list[Problem]:
+    """The problems with their story in the hint; benign ones dropped."""
+    if not any(p.kind in STORY_KINDS for p in problems):
+        return problems
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    applied = [node for node in loader.applied_migrations if node in loader.graph.nodes]
+    applied_keys = _keys(loader.project_state(applied), connection, live, normalize)
+    all_keys = _keys(loader.project_state(), connection, live, normalize)
+    changed = _apps_with_changes(loader, apps)
+    explained = []
+    for problem in problems:
+        if problem.kind not in STORY_KINDS or problem.app not in loader.migrated_apps:
+            explained.append(problem)
+        elif problem.key in applied_keys and problem.kind == "extra_column":
+            explained.append(problem.with_hint(UNMIGRATED_COLUMN))
+        elif problem.key in applied_keys:
+            explained.append(problem.with_hint(_history_lies(problem, loader, applied)))
+        elif problem.key in all_keys:
+            explained.append(problem.with_hint(_pending(problem, loader)))
+        elif problem.app in changed:
+            explained.append(problem.with_hint(
+                f"Missing migration: the models changed and no migration says so; run "
+                f"`manage.py makemigrations {problem.app}` (or verify_schema --fix)."
+            ))  # fmt: skip
+    return explained
+
+
+def _keys(state: ProjectState, connection, live: Schema, normalize) -> set[tuple]:
+    models = concrete_models(state.apps.get_app_configs())
+    return {p.key for p in compare(describe(models, connection), live, normalize)}
+
+
+def _apps_with_changes(loader: MigrationLoader, apps) -> set[str]:
+    detector = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps))
+    return set(detector.changes(graph=loader.graph))
+
+
+def _history_lies(problem: Problem, loader: MigrationLoader, applied) -> str:
+    culprit = _introducing_migration(problem, loader, applied)
+    where = f"migration {culprit[0]}.{culprit[1]}" if culprit else "an applied migration"
+    return (
+        f"History lies: {where} is recorded as applied, but the database does not have "
+        f"what it creates (a migration faked, or applied to an older schema). "
+        f"Run `manage.py verify_schema --fix` to write a repair migration."
+    )
+
+
+def _pending(problem: Problem, loader: MigrationLoader) -> str:
+    pending = sorted(
+        name for app, name in loader.graph.nodes
+        if app == problem.app and (app, name) not in loader.applied_migrations
+    )  # fmt: skip
+    names = ", ".join(f"{problem.app}.{name}" for name in pending) or "an unapplied migration"
+    return f"Pending: {names} is not applied yet and fixes this; run `manage.py migrate`."
+
+
+def _introducing_migration(problem: Problem, loader: MigrationLoader, applied):
+    """The last applied migration of the app whose operations touch the model (and field)."""
+    model = (problem.model or "").lower()
+    field = (problem.column or "").lower()
+    applied_set = set(applied)
+    plan = [n for n in loader.graph.leaf_nodes(problem.app)]
+    order = []
+    for leaf in plan:
+        order += [n for n in loader.graph.forwards_plan(leaf) if n not in order]
+    best = None
+    for node in order:
+        if node[0] != problem.app or node not in applied_set:
+            continue
+        migration = loader.graph.nodes[node]
+        if any(_touches(op, model, field) for op in migration.operations):
+            best = node
+    return best
+
+
+def _touches(operation, model: str, column: str) -> bool:
+    name = (getattr(operation, "model_name", None) or getattr(operation, "name", "")).lower()
+    if name != model and not model.startswith(name + "_"):
+        return False
+    if not column:
+        return True
+    fields = [getattr(operation, "name", "")] + [f for f, _ in getattr(operation, "fields", [])]
+    fields.append(getattr(operation, "new_name", "") or "")
+    columns = {f.lower() for f in fields if f} | {f"{f.lower()}_id" for f in fields if f}
+    return bool(set(column.split(", ")) & columns) or operation.__class__.__name__ in {
+        "AddIndex", "AddConstraint", "AlterUniqueTogether"
+    }  # fmt: skip

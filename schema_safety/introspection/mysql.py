@@ -1,0 +1,228 @@
+"""MySQL and MariaDB: the schema of ``DATABASE()``, read from information_schema.
+
+Four catalog queries whatever the number of tables: columns (with the table
+type), index parts, foreign key parts and check constraints. MariaDB and MySQL
+differ in three places, picked from the server version the driver already
+knows: the statement timeout variable, the EXPRESSION column of functional
+index parts (MySQL 8 only) and the table a check constraint belongs to (a
+column of CHECK_CONSTRAINTS on MariaDB, a join with TABLE_CONSTRAINTS on MySQL).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import groupby
+
+from ..schema import Check, Column, ForeignKey, Index, Schema, Table
+
+COMPARABLE_TABLE_TYPES = {"BASE TABLE", "SYSTEM VERSIONED"}
+
+COLUMNS = """
+    SELECT c.TABLE_NAME, t.TABLE_TYPE, c.COLUMN_NAME, c.COLUMN_TYPE,
+           c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA
+    FROM information_schema.COLUMNS AS c
+    JOIN (
+        SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = DATABASE()
+    ) AS t ON t.TABLE_NAME = c.TABLE_NAME
+    WHERE c.TABLE_SCHEMA = DATABASE()
+    ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION
+"""
+
+INDEX_PARTS = """
+    SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, {expression}
+    FROM information_schema.STATISTICS
+    WHERE TABLE_SCHEMA = DATABASE()
+    ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+"""
+
+FOREIGN_KEY_PARTS = """
+    SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
+           REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+    FROM information_schema.KEY_COLUMN_USAGE
+    WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE()
+    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+"""
+
+MARIADB_CHECKS = """
+    SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, 'YES'
+    FROM information_schema.CHECK_CONSTRAINTS
+    WHERE CONSTRAINT_SCHEMA = DATABASE()
+    ORDER BY TABLE_NAME, CONSTRAINT_NAME
+"""
+
+MYSQL_CHECKS = """
+    SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, tc.ENFORCED
+    FROM information_schema.CHECK_CONSTRAINTS AS cc
+    JOIN information_schema.TABLE_CONSTRAINTS AS tc
+      ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA
+     AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME
+     AND tc.CONSTRAINT_TYPE = 'CHECK'
+    WHERE cc.CONSTRAINT_SCHEMA = DATABASE()
+    ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME
+"""
+
+IDENTIFIER = re.compile(r"`((?:[^`]|``)+)`")
+
+
+def is_mariadb(cursor) -> bool:
+    """Whether the server is MariaDB, from the version the driver got at connect time."""
+    return "mariadb" in cursor.connection.get_server_info().lower()
+
+
+def begin_read_only(cursor, *, lock_timeout_ms: int, statement_timeout_ms: int) -> None:
+    # First statement of the transaction: SET TRANSACTION applies to the next one,
+    # which starts with the first statement that reads a table (the catalog).
+    cursor.execute("SET TRANSACTION READ ONLY")
+    lock_wait_seconds = max(1, -(-int(lock_timeout_ms) // 1000))
+    if is_mariadb(cursor):
+        sql = "SET SESSION lock_wait_timeout = %s, max_statement_time = %s"
+        cursor.execute(sql, [lock_wait_seconds, statement_timeout_ms / 1000])
+    else:
+        sql = "SET SESSION lock_wait_timeout = %s, max_execution_time = %s"
+        cursor.execute(sql, [lock_wait_seconds, int(statement_timeout_ms)])
+
+
+def end_read_only(cursor) -> None:
+    """Give the session back the server's timeouts (MySQL has no SET LOCAL)."""
+    timeout = "max_statement_time" if is_mariadb(cursor) else "max_execution_time"
+    cursor.execute(f"SET SESSION lock_wait_timeout = DEFAULT, {timeout} = DEFAULT")
+
+
+def read(cursor) -> Schema:
+    mariadb = is_mariadb(cursor)
+    queries = [
+        COLUMNS,
+        INDEX_PARTS.format(expression="NULL" if mariadb else "EXPRESSION"),
+        FOREIGN_KEY_PARTS,
+        MARIADB_CHECKS if mariadb else MYSQL_CHECKS,
+    ]
+    columns, indexes, foreign_keys, checks = (_fetch(cursor, sql) for sql in queries)
+    tables, views = _tables(columns, mariadb)
+    _add_indexes(tables, indexes)
+    _add_foreign_keys(tables, foreign_keys)
+    _add_checks(tables, checks)
+    return Schema(vendor="mysql", tables=tables, views=frozenset(views), queries=len(queries))
+
+
+def _fetch(cursor, sql: str) -> list[tuple]:
+    cursor.execute(sql)
+    return list(cursor.fetchall())
+
+
+def _by(rows: Iterable[tuple], width: int):
+    """Rows grouped by their first ``width`` values (rows come sorted that way)."""
+    return groupby(rows, key=lambda row: row[:width])
+
+
+def _tables(rows: list[tuple], mariadb: bool) -> tuple[dict[str, Table], set[str]]:
+    tables: dict[str, Table] = {}
+    views: set[str] = set()
+    for (name, table_type), parts in _by(rows, 2):
+        if table_type not in COMPARABLE_TABLE_TYPES:
+            views.add(name)
+            continue
+        table = tables[name] = Table(name)
+        for *_, column, type_, nullable, default, extra in parts:
+            has_default = _has_default(default, extra, mariadb)
+            table.columns[column] = Column(column, type_, nullable == "YES", has_default)
+    return tables, views
+
+
+def _has_default(default: str | None, extra: str, mariadb: bool) -> bool:
+    # MariaDB spells "DEFAULT NULL" as the string NULL (a string literal is quoted).
+    if mariadb and default == "NULL":
+        default = None
+    extra = (extra or "").lower()
+    return default is not None or "auto_increment" in extra or "generated" in extra
+
+
+def _add_indexes(tables: dict[str, Table], rows: list[tuple]) -> None:
+    for (table_name, name), parts in _by(rows, 2):
+        if table := tables.get(table_name):
+            index = _index(name, list(parts))
+            table.indexes.append(index)
+            if index.primary:
+                table.primary_key = tuple(index.columns)
+
+
+def _index(name: str, parts: list[tuple]) -> Index:
+    expressions = [expression for *_, expression in parts if expression]
+    return Index(
+        columns=tuple(column for _, _, _, column, _, _ in parts),
+        unique=not int(parts[0][2]),
+        name=name,
+        orders=tuple("DESC" if collation == "D" else "ASC" for *_, collation, _ in parts),
+        primary=name == "PRIMARY",
+        definition="; ".join(expressions) or None,
+    )
+
+
+def _add_foreign_keys(tables: dict[str, Table], rows: list[tuple]) -> None:
+    for (table_name, name), parts in _by(rows, 2):
+        if table := tables.get(table_name):
+            table.foreign_keys.append(_foreign_key(name, list(parts)))
+
+
+def _foreign_key(name: str, parts: list[tuple]) -> ForeignKey:
+    return ForeignKey(
+        columns=tuple(part[2] for part in parts),
+        target_table=parts[0][3],
+        target_columns=tuple(part[4] for part in parts),
+        name=name,
+    )
+
+
+def _add_checks(tables: dict[str, Table], rows: list[tuple]) -> None:
+    for table_name, name, clause, enforced in rows:
+        if table := tables.get(table_name):
+            named = {match.replace("``", "`") for match in IDENTIFIER.findall(clause)}
+            columns = frozenset(named & table.columns.keys())
+            table.checks.append(Check(columns, name, clause, valid=enforced == "YES"))
+
+
+QUOTED = re.compile(r"('(?:[^'\\]|\\.|'')*')")
+SPACES = re.compile(r"\s+")
+SYNONYMS = [
+    (re.compile(r"\binteger\b"), "int"),
+    (re.compile(r"\bbool(ean)?\b"), "tinyint(1)"),
+    (re.compile(r"\b(numeric|dec|fixed)\b"), "decimal"),
+    (re.compile(r"\b(double precision|real)\b"), "double"),
+    (re.compile(r"\b(auto_increment|signed)\b"), ""),
+    (re.compile(r"\s*([(,])\s*"), r"\1"),
+    (re.compile(r"\s+\)"), ")"),
+    # Display widths mean nothing, except tinyint(1), which spells a boolean.
+    (
+        re.compile(r"\b(tinyint|smallint|mediumint|int|bigint)\(\d+\)"),
+        lambda match: match[0] if match[0] == "tinyint(1)" else match[1],
+    ),
+    (re.compile(r"\bdecimal\((\d+)\)"), r"decimal(\1,0)"),
+    (re.compile(r"\bdecimal\b(?!\()"), "decimal(10,0)"),
+    (re.compile(r"\b(datetime|timestamp|time)\(0\)"), r"\1"),
+    (SPACES, " "),
+]
+
+
+def normalize_type(raw: str, connection) -> str:
+    """A canonical spelling of a MySQL/MariaDB column type.
+
+    Django's ``db_type`` and the catalog's COLUMN_TYPE come out equal for the
+    same column ("integer UNSIGNED" and "int(10) unsigned" both give
+    "int unsigned"); lengths, precisions, signedness and integer sizes stay.
+    Quoted literals (ENUM and SET members) keep their case.
+    """
+    pieces = QUOTED.split(raw.strip())
+    spelled = "".join(
+        piece if index % 2 else _normalize_words(piece) for index, piece in enumerate(pieces)
+    ).strip()
+    if spelled == "json" and connection.mysql_is_mariadb:
+        return "longtext"  # MariaDB's JSON is LONGTEXT with a json_valid() check
+    return spelled
+
+
+def _normalize_words(text: str) -> str:
+    text = SPACES.sub(" ", text.lower())
+    for pattern, replacement in SYNONYMS:
+        text = pattern.sub(replacement, text)
+    return text

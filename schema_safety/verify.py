@@ -1,0 +1,95 @@
+"""verify_schema's engine: read, compare, explain, filter. No printing here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.apps import apps as global_apps
+
+from . import conf, critical
+from .compare import compare, extra_tables
+from .diagnosis import explain
+from .expected import concrete_models, describe
+from .hints import likely_renames
+from .introspection import backend, read_only
+from .problems import ERROR, Problem
+
+
+@dataclass
+class Result:
+    database: str
+    vendor: str
+    models: int
+    tables: int
+    problems: list[Problem]
+    critical: list[critical.Outcome] = field(default_factory=list)
+    elapsed_ms: int = 0
+    queries: int = 0
+
+    def ok(self, fail_on: str = "error") -> bool:
+        failing = {ERROR} if fail_on == "error" else {ERROR, "warning"}
+        return not any(p.severity in failing for p in self.problems)
+
+    def as_json(self, fail_on: str = "error") -> dict:
+        return {
+            "ok": self.ok(fail_on),
+            "database": self.database,
+            "vendor": self.vendor,
+            "counts": {"models": self.models, "tables": self.tables,
+                       "problems": len(self.problems)},  # fmt: skip
+            "problems": [p.as_json() for p in self.problems],
+            "critical": [o.as_json() for o in self.critical],
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+
+def verify(connection, app_configs, relationships: list[str], *, all_apps: bool) -> Result:
+    """Compare ``connection``'s live schema with the models of ``app_configs``."""
+    started = time.monotonic()
+    module = backend(connection)
+
+    def normalize(raw: str) -> str:
+        return module.normalize_type(raw, connection)
+
+    models = [m for m in concrete_models(app_configs) if _routed_here(m, connection.alias)]
+    expected = describe(models, connection)
+    with read_only(connection) as cursor:
+        live = module.read(cursor)
+        outcomes = [
+            critical.check(spec, global_apps, live, cursor, connection.ops.quote_name)
+            for spec in relationships
+        ]
+    problems = compare(expected, live, normalize)
+    if all_apps:
+        problems += extra_tables(live, _owned_tables())
+    problems = likely_renames(problems, expected, live, normalize)
+    problems = explain(problems, connection, live, global_apps, normalize)
+    problems += [critical.as_problem(o, global_apps) for o in outcomes if not o.ok]
+    rules = conf.ignore_rules()
+    problems = [p for p in problems if not conf.is_ignored(p, rules)]
+    return Result(
+        database=connection.alias,
+        vendor=connection.vendor,
+        models=len(models),
+        tables=len(live.tables),
+        problems=problems,
+        critical=outcomes,
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+        queries=live.queries,
+    )
+
+
+def _routed_here(model, alias: str) -> bool:
+    from django.db import router
+
+    return router.allow_migrate_model(alias, model)
+
+
+def _owned_tables() -> set[str]:
+    """Every table an installed model names, managed or not, of every app."""
+    return {
+        model._meta.db_table
+        for model in global_apps.get_models(include_auto_created=True)
+        if not model._meta.proxy
+    }
