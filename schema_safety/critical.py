@@ -64,16 +64,22 @@ def check(spec: str, apps, live: Schema, cursor, quote) -> Outcome:
     if target_table not in live.tables:
         return Outcome(spec, False, f"target table {target_table} does not exist")
     if field.db_constraint and not any(
-        key.columns == (column,) and key.target_table == target_table
-        and key.target_columns == (target_column,) and key.valid
+        key.columns == (column,)
+        and key.target_table == target_table
+        and key.target_columns == (target_column,)
+        and key.valid
         for key in live_table.foreign_keys
-    ):  # fmt: skip
-        return Outcome(spec, False, f"no valid foreign key {table}.{column} -> "
-                                    f"{target_table}({target_column})")  # fmt: skip
+    ):
+        return Outcome(
+            spec, False, f"no valid foreign key {table}.{column} -> {target_table}({target_column})"
+        )
     orphans = count_orphans(cursor, quote, table, column, target_table, target_column)
     if orphans:
-        return Outcome(spec, False, f"{orphans} row(s) of {table} point at a missing "
-                                    f"{target_table} through {column}")  # fmt: skip
+        return Outcome(
+            spec,
+            False,
+            f"{orphans} row(s) of {table} point at a missing {target_table} through {column}",
+        )
     return Outcome(spec, True, f"{table}.{column} -> {target_table}({target_column}), no orphans")
 
 
@@ -97,7 +103,11 @@ def as_problem(outcome: Outcome, apps) -> Problem:
     except BadSpec:
         pass
     return Problem(
-        "critical_relationship", ERROR, table or outcome.relationship,
+        "critical_relationship",
+        ERROR,
+        table or outcome.relationship,
         f"critical relationship {outcome.relationship} does not hold: {outcome.message}",
-        app=app, model=model, column=column,
-    )  # fmt: skip
+        app=app,
+        model=model,
+        column=column,
+    )

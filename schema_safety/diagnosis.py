@@ -24,10 +24,20 @@ from .problems import Problem
 from .schema import Schema
 
 STORY_KINDS = frozenset(
-    {"missing_table", "missing_column", "type_mismatch", "null_mismatch", "primary_key_mismatch",
-     "missing_foreign_key", "foreign_key_mismatch", "missing_unique", "missing_index",
-     "missing_check", "extra_column"}
-)  # fmt: skip
+    {
+        "missing_table",
+        "missing_column",
+        "type_mismatch",
+        "null_mismatch",
+        "primary_key_mismatch",
+        "missing_foreign_key",
+        "foreign_key_mismatch",
+        "missing_unique",
+        "missing_index",
+        "missing_check",
+        "extra_column",
+    }
+)
 
 UNMIGRATED_COLUMN = (
     "No applied migration creates this column: it was added outside migrations, or a "
@@ -55,10 +65,12 @@ def explain(problems: list[Problem], connection, live: Schema, apps, normalize) 
         elif problem.key in all_keys:
             explained.append(problem.with_hint(_pending(problem, loader)))
         elif problem.app in changed:
-            explained.append(problem.with_hint(
-                f"Missing migration: the models changed and no migration says so; run "
-                f"`manage.py makemigrations {problem.app}` (or verify_schema --fix)."
-            ))  # fmt: skip
+            explained.append(
+                problem.with_hint(
+                    f"Missing migration: the models changed and no migration says so; run "
+                    f"`manage.py makemigrations {problem.app}` (or verify_schema --fix)."
+                )
+            )
     return explained
 
 
@@ -84,9 +96,10 @@ def _history_lies(problem: Problem, loader: MigrationLoader, applied) -> str:
 
 def _pending(problem: Problem, loader: MigrationLoader) -> str:
     pending = sorted(
-        name for app, name in loader.graph.nodes
+        name
+        for app, name in loader.graph.nodes
         if app == problem.app and (app, name) not in loader.applied_migrations
-    )  # fmt: skip
+    )
     names = ", ".join(f"{problem.app}.{name}" for name in pending) or "an unapplied migration"
     return f"Pending: {names} is not applied yet and fixes this; run `manage.py migrate`."
 
@@ -120,5 +133,7 @@ def _touches(operation, model: str, column: str) -> bool:
     fields.append(getattr(operation, "new_name", "") or "")
     columns = {f.lower() for f in fields if f} | {f"{f.lower()}_id" for f in fields if f}
     return bool(set(column.split(", ")) & columns) or operation.__class__.__name__ in {
-        "AddIndex", "AddConstraint", "AlterUniqueTogether"
-    }  # fmt: skip
+        "AddIndex",
+        "AddConstraint",
+        "AlterUniqueTogether",
+    }

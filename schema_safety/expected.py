@@ -46,9 +46,8 @@ def describe_model(model: type[models.Model], connection) -> Table:
         if params["type"] is None:
             continue
         table.columns[field.column] = Column(
-            field.column, params["type"], bool(field.null) and not field.primary_key,
-            field=field.name,
-        )  # fmt: skip
+            field.column, params["type"], _nullable(field), field=field.name
+        )
         if params.get("check") and features.supports_column_check_constraints:
             table.checks.append(Check(frozenset([field.column]), None, params["check"]))
         _add_field_keys(table, field, connection)
@@ -63,6 +62,13 @@ def describe_model(model: type[models.Model], connection) -> Table:
     for constraint in meta.constraints:
         _add_constraint(table, meta, constraint, connection)
     return table
+
+
+def _nullable(field) -> bool | None:
+    """None for generated columns: backends report them nullable whatever the model says."""
+    if getattr(field, "generated", False):
+        return None
+    return bool(field.null) and not field.primary_key
 
 
 def _primary_key(meta) -> tuple[str, ...]:
@@ -110,8 +116,6 @@ def _index(meta, index: models.Index, connection) -> Index | None:
     features = connection.features
     if index.contains_expressions and not features.supports_expression_indexes:
         return None
-    if index.condition is not None and not features.supports_partial_indexes:
-        return None
     if index.contains_expressions:
         columns: tuple[str | None, ...] = tuple(None for _ in index.expressions)
         orders: tuple[str, ...] = ()
@@ -122,7 +126,8 @@ def _index(meta, index: models.Index, connection) -> Index | None:
         columns=columns,
         name=index.name,
         orders=orders,
-        partial=index.condition is not None,
+        # Without partial index support Django creates the index without its condition.
+        partial=index.condition is not None and features.supports_partial_indexes,
         opclasses=tuple(index.opclasses) if connection.vendor == "postgresql" else (),
         include=_include(meta, index.include, connection),
     )

@@ -8,8 +8,9 @@ from .problems import Problem
 from .schema import Schema
 
 
-def likely_renames(problems: list[Problem], expected: Schema, live: Schema,
-                   normalize: Callable[[str], str]) -> list[Problem]:  # fmt: skip
+def likely_renames(
+    problems: list[Problem], expected: Schema, live: Schema, normalize: Callable[[str], str]
+) -> list[Problem]:
     """A missing and an extra column of compatible type on one table: say it may be a rename."""
     extras = [p for p in problems if p.kind == "extra_column"]
     hinted = {}

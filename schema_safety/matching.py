@@ -28,7 +28,7 @@ def _satisfies(live: Index, expected: Index, vendor: str) -> bool:
     return (
         live.partial == expected.partial
         and live.columns == expected.columns
-        and _orders(live) == _orders(expected)
+        and _same_orders(live, expected, vendor)
         and tuple(live.include) == tuple(expected.include)
         and (not any(expected.opclasses) or live.opclasses == expected.opclasses)
     )
@@ -47,7 +47,13 @@ def _covers_plainly(live: Index, expected: Index, vendor: str) -> bool:
     return live.columns == expected.columns and "DESC" not in live.orders
 
 
-def _orders(index: Index) -> tuple[str, ...]:
+def _same_orders(live: Index, expected: Index, vendor: str) -> bool:
+    if vendor == "mysql" and "DESC" not in live.orders:
+        return True  # MySQL before 8.0 and MariaDB before 10.8 parse DESC and ignore it.
+    return orders_of(live) == orders_of(expected)
+
+
+def orders_of(index: Index) -> tuple[str, ...]:
     return tuple(index.orders) or ("ASC",) * len(index.columns)
 
 

@@ -22,9 +22,14 @@ KINDS = (
 ERROR, WARNING = "error", "warning"
 # Kinds whose column alone does not say which object is meant.
 _DETAILED = frozenset(
-    {"missing_unique", "missing_index", "missing_check", "missing_foreign_key",
-     "foreign_key_mismatch"}
-)  # fmt: skip
+    {
+        "missing_unique",
+        "missing_index",
+        "missing_check",
+        "missing_foreign_key",
+        "foreign_key_mismatch",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,16 @@ class Problem:
 
     def as_json(self) -> dict:
         data = asdict(self)
-        order = ("kind", "severity", "app", "model", "table", "column", "expected", "actual",
-                 "message", "hint")  # fmt: skip
+        order = (
+            "kind",
+            "severity",
+            "app",
+            "model",
+            "table",
+            "column",
+            "expected",
+            "actual",
+            "message",
+            "hint",
+        )
         return {name: data[name] for name in order}

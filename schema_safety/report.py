@@ -44,8 +44,10 @@ def _plain(result: Result, fail_on: str) -> str:
             if p.hint:
                 lines.append(f"          hint: {p.hint}")
     for outcome in result.critical:
-        lines.append(f"critical {outcome.relationship}: {'ok' if outcome.ok else 'FAILED'} "
-                     f"({outcome.message})")  # fmt: skip
+        lines.append(
+            f"critical {outcome.relationship}: {'ok' if outcome.ok else 'FAILED'} "
+            f"({outcome.message})"
+        )
     lines.append(summary(result, fail_on))
     return "\n".join(lines) + "\n"
 
@@ -55,16 +57,18 @@ def _rich(result: Result, color: bool, fail_on: str) -> str:
     from rich.table import Table
 
     buffer = StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
-                      highlight=False)  # fmt: skip
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=120, highlight=False
+    )
     for name, problems in _by_table(result).items():
         table = Table(title=name, title_justify="left", show_lines=False, expand=False)
         for column in ("severity", "kind", "column", "problem"):
             table.add_column(column, overflow="fold")
         for p in problems:
             text = _escape(p.message) + (f"\n[dim]hint: {_escape(p.hint)}[/dim]" if p.hint else "")
-            table.add_row(f"[{SEVERITY_STYLE[p.severity]}]{p.severity}[/]", p.kind,
-                          p.column or "", text)  # fmt: skip
+            table.add_row(
+                f"[{SEVERITY_STYLE[p.severity]}]{p.severity}[/]", p.kind, p.column or "", text
+            )
         console.print(table)
     for outcome in result.critical:
         mark = "[green]ok[/]" if outcome.ok else "[bold red]FAILED[/]"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 class Column:
     name: str
     type: str
-    null: bool
+    null: bool | None  # None: not compared (generated columns)
     # Live only: the column has a database default (or is generated/identity).
     has_default: bool = False
     field: str | None = None  # expected only: the model field's name

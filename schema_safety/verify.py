@@ -36,8 +36,11 @@ class Result:
             "ok": self.ok(fail_on),
             "database": self.database,
             "vendor": self.vendor,
-            "counts": {"models": self.models, "tables": self.tables,
-                       "problems": len(self.problems)},  # fmt: skip
+            "counts": {
+                "models": self.models,
+                "tables": self.tables,
+                "problems": len(self.problems),
+            },
             "problems": [p.as_json() for p in self.problems],
             "critical": [o.as_json() for o in self.critical],
             "elapsed_ms": self.elapsed_ms,

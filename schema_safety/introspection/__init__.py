@@ -44,7 +44,13 @@ def read_only(connection):
             lock_timeout_ms=LOCK_TIMEOUT_MS,
             statement_timeout_ms=STATEMENT_TIMEOUT_MS,
         )
-        yield cursor
+        try:
+            yield cursor
+        finally:
+            # Session-level settings (MySQL has no SET LOCAL) must not outlive the read.
+            end = getattr(module, "end_read_only", None)
+            if end is not None:
+                end(cursor)
 
 
 def read_schema(connection) -> Schema:

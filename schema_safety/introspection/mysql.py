@@ -11,8 +11,7 @@ column of CHECK_CONSTRAINTS on MariaDB, a join with TABLE_CONSTRAINTS on MySQL).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from itertools import groupby
+from collections.abc import ItemsView, Iterable
 
 from ..schema import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -63,6 +62,7 @@ MYSQL_CHECKS = """
     ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME
 """
 
+TRANSACTION_IN_PROGRESS = 1568  # ER_CANT_CHANGE_TX_CHARACTERISTICS
 IDENTIFIER = re.compile(r"`((?:[^`]|``)+)`")
 
 
@@ -72,9 +72,7 @@ def is_mariadb(cursor) -> bool:
 
 
 def begin_read_only(cursor, *, lock_timeout_ms: int, statement_timeout_ms: int) -> None:
-    # First statement of the transaction: SET TRANSACTION applies to the next one,
-    # which starts with the first statement that reads a table (the catalog).
-    cursor.execute("SET TRANSACTION READ ONLY")
+    _read_only_transaction(cursor)
     lock_wait_seconds = max(1, -(-int(lock_timeout_ms) // 1000))
     if is_mariadb(cursor):
         sql = "SET SESSION lock_wait_timeout = %s, max_statement_time = %s"
@@ -82,6 +80,18 @@ def begin_read_only(cursor, *, lock_timeout_ms: int, statement_timeout_ms: int) 
     else:
         sql = "SET SESSION lock_wait_timeout = %s, max_execution_time = %s"
         cursor.execute(sql, [lock_wait_seconds, int(statement_timeout_ms)])
+
+
+def _read_only_transaction(cursor) -> None:
+    # SET TRANSACTION applies to the transaction that the first statement reading
+    # a table (here: the catalog) starts. Inside a caller's transaction that has
+    # already read or written (a TestCase, ATOMIC_REQUESTS), MySQL refuses it;
+    # the catalog queries are read-only anyway, so go on within that transaction.
+    try:
+        cursor.execute("SET TRANSACTION READ ONLY")
+    except Exception as error:  # the driver's or Django's OperationalError
+        if not error.args or error.args[0] != TRANSACTION_IN_PROGRESS:
+            raise
 
 
 def end_read_only(cursor) -> None:
@@ -111,9 +121,16 @@ def _fetch(cursor, sql: str) -> list[tuple]:
     return list(cursor.fetchall())
 
 
-def _by(rows: Iterable[tuple], width: int):
-    """Rows grouped by their first ``width`` values (rows come sorted that way)."""
-    return groupby(rows, key=lambda row: row[:width])
+def _by(rows: Iterable[tuple], width: int) -> ItemsView[tuple, list[tuple]]:
+    """Rows grouped by their first ``width`` values, each group in query order.
+
+    Not itertools.groupby: information_schema sorts case-insensitively, so the
+    rows of tables ``Foo`` and ``foo`` may interleave.
+    """
+    groups: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(row[:width], []).append(row)
+    return groups.items()
 
 
 def _tables(rows: list[tuple], mariadb: bool) -> tuple[dict[str, Table], set[str]]:
@@ -141,7 +158,7 @@ def _has_default(default: str | None, extra: str, mariadb: bool) -> bool:
 def _add_indexes(tables: dict[str, Table], rows: list[tuple]) -> None:
     for (table_name, name), parts in _by(rows, 2):
         if table := tables.get(table_name):
-            index = _index(name, list(parts))
+            index = _index(name, parts)
             table.indexes.append(index)
             if index.primary:
                 table.primary_key = tuple(index.columns)
@@ -162,7 +179,7 @@ def _index(name: str, parts: list[tuple]) -> Index:
 def _add_foreign_keys(tables: dict[str, Table], rows: list[tuple]) -> None:
     for (table_name, name), parts in _by(rows, 2):
         if table := tables.get(table_name):
-            table.foreign_keys.append(_foreign_key(name, list(parts)))
+            table.foreign_keys.append(_foreign_key(name, parts))
 
 
 def _foreign_key(name: str, parts: list[tuple]) -> ForeignKey:

@@ -111,8 +111,9 @@ def _add_constraint(table, name, kind, valid, columns, target, target_columns, d
         table.checks.append(Check(frozenset(columns), name, definition, valid))
 
 
-def _add_index(table, name, unique, primary, valid, partial, columns, orders, opclasses,
-               include, definition):  # fmt: skip
+def _add_index(
+    table, name, unique, primary, valid, partial, columns, orders, opclasses, include, definition
+):
     index = Index(
         columns=tuple(columns),
         unique=unique,

@@ -8,8 +8,10 @@ from ..schema import Check, Column, ForeignKey, Index, Schema, Table
 
 USER_OBJECTS = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
-MASTER = "SELECT type, name, sql FROM sqlite_master m WHERE m.type IN ('table', 'view') " \
-    "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"  # fmt: skip
+MASTER = (
+    "SELECT type, name, sql FROM sqlite_master m WHERE m.type IN ('table', 'view') "
+    "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
 
 COLUMNS = f"""
 SELECT m.name, p.name, p.type, NOT p."notnull", p.dflt_value IS NOT NULL OR p.hidden IN (2, 3),
@@ -86,9 +88,15 @@ def _read_indexes(cursor, schema: Schema) -> None:
     for table, name, unique, origin, partial, column, desc, cid, sql in cursor.fetchall():
         entry = grouped.setdefault(
             (table, name),
-            {"unique": bool(unique), "origin": origin, "partial": bool(partial), "sql": sql,
-             "columns": [], "orders": []},
-        )  # fmt: skip
+            {
+                "unique": bool(unique),
+                "origin": origin,
+                "partial": bool(partial),
+                "sql": sql,
+                "columns": [],
+                "orders": [],
+            },
+        )
         entry["columns"].append(column if cid >= 0 else None)
         entry["orders"].append("DESC" if desc else "ASC")
     for (table, name), entry in grouped.items():

@@ -26,18 +26,41 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("--database", default="default", help="Database alias (default: default).")
-        parser.add_argument("--app", action="append", dest="apps", metavar="LABEL", default=[],
-                            help="Only this app (repeatable). Default: every installed app.")
-        parser.add_argument("--critical", action="append", default=[], metavar="APP.MODEL.FIELD",
-                            help="A relationship that must hold, in addition to the settings'.")
+        parser.add_argument(
+            "--database", default="default", help="Database alias (default: default)."
+        )
+        parser.add_argument(
+            "--app",
+            action="append",
+            dest="apps",
+            metavar="LABEL",
+            default=[],
+            help="Only this app (repeatable). Default: every installed app.",
+        )
+        parser.add_argument(
+            "--critical",
+            action="append",
+            default=[],
+            metavar="APP.MODEL.FIELD",
+            help="A relationship that must hold, in addition to the settings'.",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
-        parser.add_argument("--fail-on", choices=["error", "warning"], default="error",
-                            help="Which severity makes the command fail (default: error).")
-        parser.add_argument("--fix", action="store_true",
-                            help="Write the migrations that repair the drift (never touches the database).")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="With --fix: print what would be written, write nothing.")  # fmt: skip
+        parser.add_argument(
+            "--fail-on",
+            choices=["error", "warning"],
+            default="error",
+            help="Which severity makes the command fail (default: error).",
+        )
+        parser.add_argument(
+            "--fix",
+            action="store_true",
+            help="Write the migrations that repair the drift (never touches the database).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="With --fix: print what would be written, write nothing.",
+        )
 
     def handle(self, *args, **options):
         connection = self._connection(options["database"])
@@ -70,7 +93,9 @@ class Command(BaseCommand):
         try:
             return [apps.get_app_config(label) for label in labels]
         except LookupError as error:
-            raise CommandError(f"{error}; pass an app label from INSTALLED_APPS", returncode=2) from None
+            raise CommandError(
+                f"{error}; pass an app label from INSTALLED_APPS", returncode=2
+            ) from None
 
     def _report(self, result, options):
         if options["format"] == "json":

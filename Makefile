@@ -1,0 +1,35 @@
+# One target per thing a contributor does; see README.md.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
+
+.PHONY: venv system-packages test lint format demo bench
+
+venv: $(STAMP)
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+$(STAMP): requirements.txt pyproject.toml | system-packages
+	test -x $(PYTHON) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(STAMP)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(PYTHON) -m pytest
+
+demo: venv
+	$(PYTHON) scripts/demo.py
+
+bench: venv
+	$(PYTHON) bench/verify_schema.py

@@ -1,0 +1,1 @@
+"""The example CMS project: a stand-in for a user's Django project."""
