@@ -1,0 +1,54 @@
+"""Bad input: one line on stderr, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from project import manage
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sqlite_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('usage') / 'db.sqlite3'}"
+    assert manage(url, "migrate", "-v0").code == 0
+    return url
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--app", "nosuchapp"], "No installed app with label 'nosuchapp'"),
+        (["--database", "elsewhere"], "unknown database alias 'elsewhere'; DATABASES has: default"),
+        (["--format", "xml"], "invalid choice: 'xml'"),
+        (["--fail-on", "info"], "invalid choice: 'info'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(sqlite_url, args, says):
+    run = manage(sqlite_url, "verify_schema", *args)
+    assert run.code == 2
+    assert says in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_unreachable_database_exits_2_with_one_line():
+    url = f"postgres://postgres@127.0.0.1:{_closed_port()}/nowhere"
+    run = manage(url, "verify_schema", "--format", "json")
+    assert run.code == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot read database 'default' (postgresql)" in lines[0]
+    assert run.stdout == ""
+
+
+def test_unknown_critical_relationship_is_a_failed_check(sqlite_url):
+    run = manage(sqlite_url, "verify_schema", "--format", "json", "--critical", "content.Asset.nope")
+    report = run.json()
+    assert run.code == 1
+    assert {"relationship": "content.Asset.nope", "ok": False,
+            "message": "content.Asset.nope: Asset has no field 'nope'"} in report["critical"]
