@@ -65,6 +65,10 @@ def _rule(entry) -> Rule:
                 f'SCHEMA_SAFETY["IGNORE"] entry {entry!r} has unknown key(s) '
                 f"{', '.join(sorted(unknown))}; use table, column, kind"
             )
+        if not all(isinstance(value, str) for value in entry.values()):
+            raise ImproperlyConfigured(
+                f'SCHEMA_SAFETY["IGNORE"] entry {entry!r}: table, column and kind must be strings'
+            )
         return Rule(**entry)
     if not isinstance(entry, str):
         raise ImproperlyConfigured(f'SCHEMA_SAFETY["IGNORE"] entry {entry!r} is not a string')

@@ -57,11 +57,6 @@ def test_entry_that_is_neither_a_string_nor_a_mapping_is_refused(entry):
         conf._rule(entry)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conf._rule does not check the values of a mapping entry: Rule(table=5) is "
-    "accepted and fnmatchcase raises TypeError later, when a problem is matched",
-)
 def test_mapping_entry_with_a_value_that_is_not_a_string_is_refused():
     with pytest.raises(ImproperlyConfigured):
         conf._rule({"table": 5})

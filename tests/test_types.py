@@ -87,11 +87,6 @@ def test_postgresql_canonical_spelling(raw, canonical):
     assert postgresql.normalize_type(raw) == canonical
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="postgresql._SPLIT only allows [a-z ] in the base name, so the ALIASES with "
-    "digits (int2/int4/int8, serial2/4/8, float4/float8) are never applied",
-)
 @pytest.mark.parametrize(
     ("alias", "canonical"),
     [
@@ -107,11 +102,6 @@ def test_postgresql_aliases_with_digits(alias, canonical):
     assert postgresql.normalize_type(alias) == postgresql.normalize_type(canonical)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when _SPLIT does not match (a name with a digit), the fallback appends the "
-    "stripped [] to raw, which still holds them: 'int4range[]' gives 'int4range[][]'",
-)
 def test_postgresql_array_of_a_type_named_with_a_digit_keeps_one_dimension():
     assert postgresql.normalize_type("int4range[]") == "int4range[]"
 
@@ -131,11 +121,6 @@ def test_sqlite_ignores_case_and_spacing(a, b):
     assert sqlite.normalize_type(a) == sqlite.normalize_type(b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sqlite.normalize_type only removes a space before '(' and after ','; "
-    "spaces inside the parentheses stay, though the docstring says spacing is ignored",
-)
 def test_sqlite_ignores_spacing_inside_parentheses():
     assert sqlite.normalize_type("VARCHAR ( 10 )") == sqlite.normalize_type("varchar(10)")
 

@@ -29,7 +29,9 @@ ROWS = (
     "r = Resource.objects.create(name='Docs', slug='docs'); "
     "Asset.objects.create(title='manual.pdf', resource=r, file_size=10, checksum='x')"
 )
-COUNT = "from content.models import Asset; print(Asset.objects.filter(resource__name='Docs').count())"
+COUNT = (
+    "from content.models import Asset; print(Asset.objects.filter(resource__name='Docs').count())"
+)
 SNAPSHOT = (
     "from django.db import connection; from schema_safety.introspection import read_schema; "
     "tables = read_schema(connection).tables; "

@@ -47,8 +47,13 @@ def test_unreachable_database_exits_2_with_one_line():
 
 
 def test_unknown_critical_relationship_is_a_failed_check(sqlite_url):
-    run = manage(sqlite_url, "verify_schema", "--format", "json", "--critical", "content.Asset.nope")
+    run = manage(
+        sqlite_url, "verify_schema", "--format", "json", "--critical", "content.Asset.nope"
+    )
     report = run.json()
     assert run.code == 1
-    assert {"relationship": "content.Asset.nope", "ok": False,
-            "message": "content.Asset.nope: Asset has no field 'nope'"} in report["critical"]
+    assert {
+        "relationship": "content.Asset.nope",
+        "ok": False,
+        "message": "content.Asset.nope: Asset has no field 'nope'",
+    } in report["critical"]

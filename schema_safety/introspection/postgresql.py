@@ -155,7 +155,7 @@ ALIASES = {
     "varbit": "bit varying",
 }
 
-_SPLIT = re.compile(r"^(?P<base>[a-z ]+?)\s*(?P<mod>\(.*?\))?(?P<rest>[a-z ]*)$")
+_SPLIT = re.compile(r"^(?P<base>[a-z][a-z0-9_ ]*?)\s*(?P<mod>\(.*?\))?(?P<rest>[a-z ]*)$")
 
 
 def normalize_type(raw: str, connection=None) -> str:
@@ -166,7 +166,7 @@ def normalize_type(raw: str, connection=None) -> str:
         text, dims = text[:-2].rstrip(), dims + 1
     match = _SPLIT.match(text)
     if not match:
-        return raw.lower() + "[]" * dims
+        return text + "[]" * dims
     base = " ".join((match["base"] + match["rest"]).split())
     base = ALIASES.get(base, base)
     modifier = (match["mod"] or "").replace(" ", "")

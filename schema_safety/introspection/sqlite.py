@@ -157,5 +157,4 @@ def _unquote(token: str) -> str:
 
 def normalize_type(raw: str, connection=None) -> str:
     """Declared types compare as written, ignoring case and spacing."""
-    text = " ".join(raw.lower().split())
-    return text.replace(" (", "(").replace(", ", ",")
+    return re.sub(r"\s*([(),])\s*", r"\1", " ".join(raw.lower().split()))
