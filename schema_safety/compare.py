@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from .matching import find_index, match_checks, orders_of
-from .problems import ERROR, WARNING, Problem
-from .schema import Column, Index, Schema, Table
+from . import compare_keys as keys
+from .problems import ERROR, WARNING, Problem, table_problem
+from .schema import Column, Schema, Table
 
 Normalize = Callable[[str], str]
 
@@ -43,7 +43,7 @@ def extra_tables(live: Schema, owned: set[str]) -> list[Problem]:
 
 def _missing_table(table: Table, is_view: bool) -> Problem:
     actual = "a view" if is_view else None
-    return _problem(
+    return table_problem(
         table,
         "missing_table",
         None,
@@ -58,7 +58,7 @@ def compare_table(expected: Table, live: Table, normalize: Normalize, vendor: st
     present = set(live.columns)
     if expected.primary_key and tuple(live.primary_key) != tuple(expected.primary_key):
         problems.append(
-            _problem(
+            table_problem(
                 expected,
                 "primary_key_mismatch",
                 None,
@@ -68,9 +68,9 @@ def compare_table(expected: Table, live: Table, normalize: Normalize, vendor: st
                 actual=", ".join(live.primary_key) or None,
             )
         )
-    problems += _compare_foreign_keys(expected, live, present)
-    problems += _compare_indexes(expected, live, present, vendor)
-    problems += _compare_checks(expected, live, present)
+    problems += keys.compare_foreign_keys(expected, live, present)
+    problems += keys.compare_indexes(expected, live, present, vendor)
+    problems += keys.compare_checks(expected, live, present)
     return problems
 
 
@@ -78,7 +78,7 @@ def _compare_columns(expected: Table, live: Table, normalize: Normalize):
     for name, column in expected.columns.items():
         actual = live.columns.get(name)
         if actual is None:
-            yield _problem(
+            yield table_problem(
                 expected,
                 "missing_column",
                 name,
@@ -87,7 +87,7 @@ def _compare_columns(expected: Table, live: Table, normalize: Normalize):
             )
             continue
         if normalize(column.type) != normalize(actual.type):
-            yield _problem(
+            yield table_problem(
                 expected,
                 "type_mismatch",
                 name,
@@ -107,7 +107,7 @@ def _null_mismatch(table: Table, column: Column, actual: Column) -> Problem:
     want, have = ("NULL", "NOT NULL") if column.null else ("NOT NULL", "NULL")
     if column.null:
         message = f"column {table.name}.{column.name} is NOT NULL; the model allows NULL"
-        return _problem(
+        return table_problem(
             table,
             "null_mismatch",
             column.name,
@@ -116,7 +116,9 @@ def _null_mismatch(table: Table, column: Column, actual: Column) -> Problem:
             actual=have,
         )
     message = f"column {table.name}.{column.name} allows NULL; the model says NOT NULL"
-    problem = _problem(table, "null_mismatch", column.name, message, expected=want, actual=have)
+    problem = table_problem(
+        table, "null_mismatch", column.name, message, expected=want, actual=have
+    )
     return replace(problem, severity=WARNING)
 
 
@@ -126,130 +128,5 @@ def _extra_column(table: Table, column: Column) -> Problem:
     message = f"column {table.name}.{column.name} is in the database but not in the model"
     if blocking:
         message += " and is NOT NULL with no default, so every insert from Django fails"
-    problem = _problem(table, "extra_column", column.name, message, actual=column.type)
+    problem = table_problem(table, "extra_column", column.name, message, actual=column.type)
     return replace(problem, severity=severity)
-
-
-def _compare_foreign_keys(expected: Table, live: Table, present: set[str]):
-    for key in expected.foreign_keys:
-        if not set(key.columns) <= present:
-            continue
-        column = ", ".join(key.columns)
-        want = f"{key.target_table}({', '.join(key.target_columns)})"
-        found = [k for k in live.foreign_keys if tuple(k.columns) == tuple(key.columns)]
-        right = [
-            k
-            for k in found
-            if (k.target_table, tuple(k.target_columns))
-            == (key.target_table, tuple(key.target_columns))
-        ]
-        if any(k.valid for k in right):
-            continue
-        if right:
-            yield _problem(
-                expected,
-                "missing_foreign_key",
-                column,
-                f"foreign key {expected.name}.{column} -> {want} is NOT VALID",
-                expected=want,
-                actual="NOT VALID",
-                hint=f"ALTER TABLE {expected.name} VALIDATE CONSTRAINT "
-                f"{right[0].name} (orphaned rows must be fixed first)",
-            )
-        elif found:
-            actual = f"{found[0].target_table}({', '.join(found[0].target_columns)})"
-            yield _problem(
-                expected,
-                "foreign_key_mismatch",
-                column,
-                f"foreign key {expected.name}.{column} points at {actual}; "
-                f"the model expects {want}",
-                expected=want,
-                actual=actual,
-            )
-        else:
-            yield _problem(
-                expected,
-                "missing_foreign_key",
-                column,
-                f"foreign key constraint {expected.name}.{column} -> {want} is missing",
-                expected=want,
-            )
-
-
-def _compare_indexes(expected: Table, live: Table, present: set[str], vendor: str):
-    for index in expected.indexes:
-        if index.primary or not set(filter(None, index.columns)) <= present:
-            continue
-        found = find_index(index, live.indexes, vendor)
-        if found is not None and found.valid:
-            continue
-        kind = "missing_unique" if index.unique else "missing_index"
-        what = "unique constraint" if index.unique else "index"
-        label = describe_index(index)
-        hint = None
-        if found is not None:
-            hint = (
-                f"index {found.name} exists but is INVALID (a failed CREATE INDEX "
-                f"CONCURRENTLY?): DROP INDEX CONCURRENTLY {found.name}, then create it again"
-            )
-        column = ", ".join(filter(None, index.columns)) or None
-        yield _problem(
-            expected,
-            kind,
-            column,
-            f"{what} {label} on {expected.name} is missing"
-            + (" (present but invalid)" if found else ""),
-            expected=label,
-            actual="INVALID" if found else None,
-            hint=hint,
-        )
-
-
-def describe_index(index: Index) -> str:
-    parts = [
-        (column or "<expression>") + (" DESC" if order == "DESC" else "")
-        for column, order in zip(index.columns, orders_of(index), strict=True)
-    ]
-    text = f"({', '.join(parts)})"
-    if index.partial:
-        text += " WHERE ..."
-    return f"{index.name} {text}" if index.name else text
-
-
-def _compare_checks(expected: Table, live: Table, present: set[str]):
-    pairs = match_checks(expected.checks, live.checks)
-    for i, check in enumerate(expected.checks):
-        if not check.columns <= present:
-            continue
-        found = pairs[i]
-        label = check.name or check.definition or ", ".join(sorted(check.columns))
-        if found is not None and found.valid:
-            continue
-        column = ", ".join(sorted(check.columns)) or None
-        hint = None
-        if found is not None:
-            hint = f"ALTER TABLE {expected.name} VALIDATE CONSTRAINT {found.name}"
-        yield _problem(
-            expected,
-            "missing_check",
-            column,
-            f"check constraint {label} on {expected.name} is "
-            + ("NOT VALID" if found else "missing"),
-            expected=label,
-            actual="NOT VALID" if found else None,
-            hint=hint,
-        )
-
-
-def _problem(table: Table, kind: str, column: str | None, message: str, **extra) -> Problem:
-    return Problem(
-        kind=kind,
-        severity=ERROR,
-        table=table.name,
-        message=message,
-        app=table.app,
-        model=table.model,
-        column=column,
-        **extra,
-    )

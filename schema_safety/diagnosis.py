@@ -20,24 +20,11 @@ from django.db.migrations.state import ProjectState
 
 from .compare import compare
 from .expected import concrete_models, describe
-from .problems import Problem
+from .problems import KINDS, Problem
 from .schema import Schema
 
-STORY_KINDS = frozenset(
-    {
-        "missing_table",
-        "missing_column",
-        "type_mismatch",
-        "null_mismatch",
-        "primary_key_mismatch",
-        "missing_foreign_key",
-        "foreign_key_mismatch",
-        "missing_unique",
-        "missing_index",
-        "missing_check",
-        "extra_column",
-    }
-)
+# Every kind a migration can explain; extra tables and critical relationships have their own.
+STORY_KINDS = frozenset(KINDS) - {"extra_table", "critical_relationship"}
 
 UNMIGRATED_COLUMN = (
     "No applied migration creates this column: it was added outside migrations, or a "

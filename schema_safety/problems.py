@@ -72,3 +72,17 @@ class Problem:
             "hint",
         )
         return {name: data[name] for name in order}
+
+
+def table_problem(table, kind: str, column: str | None, message: str, **extra) -> Problem:
+    """An error about ``table`` (anything with name, app and model), owned by its model."""
+    return Problem(
+        kind=kind,
+        severity=ERROR,
+        table=table.name,
+        message=message,
+        app=table.app,
+        model=table.model,
+        column=column,
+        **extra,
+    )

@@ -25,7 +25,12 @@ class Run:
 
 
 def manage(
-    database_url: str, *args: str, settings: str = "project_settings", cwd=None, pythonpath=None
+    database_url: str,
+    *args: str,
+    settings: str = "project_settings",
+    cwd=None,
+    pythonpath=None,
+    env=None,
 ) -> Run:
     env = {
         **os.environ,
@@ -33,6 +38,7 @@ def manage(
         "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": os.pathsep.join(map(str, pythonpath or [TESTS, CMS, ROOT])),
         "NO_COLOR": "1",
+        **(env or {}),
     }
     done = subprocess.run(
         [sys.executable, "-m", "django", *args],
