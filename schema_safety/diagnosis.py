@@ -32,11 +32,16 @@ UNMIGRATED_COLUMN = (
 )
 
 
-def explain(problems: list[Problem], connection, live: Schema, apps, normalize) -> list[Problem]:
-    """The problems with their story in the hint; benign ones dropped."""
+def explain(
+    problems: list[Problem], connection, live: Schema, apps, normalize, loader=None
+) -> list[Problem]:
+    """The problems with their story in the hint; benign ones dropped.
+
+    ``loader`` is the migration history already read by the caller, if any.
+    """
     if not any(p.kind in STORY_KINDS for p in problems):
         return problems
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    loader = loader or MigrationLoader(connection, ignore_no_migrations=True)
     applied = [node for node in loader.applied_migrations if node in loader.graph.nodes]
     applied_keys = _keys(loader.project_state(applied), connection, live, normalize)
     all_keys = _keys(loader.project_state(), connection, live, normalize)

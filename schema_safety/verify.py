@@ -48,7 +48,9 @@ class Result:
         }
 
 
-def verify(connection, app_configs, relationships: list[str], *, all_apps: bool) -> Result:
+def verify(
+    connection, app_configs, relationships: list[str], *, all_apps: bool, loader=None
+) -> Result:
     """Compare ``connection``'s live schema with the models of ``app_configs``."""
     started = time.monotonic()
     module = backend(connection)
@@ -69,7 +71,7 @@ def verify(connection, app_configs, relationships: list[str], *, all_apps: bool)
     if all_apps:
         problems += extra_tables(live, _owned_tables())
     problems = likely_renames(problems, expected, live, normalize)
-    problems = explain(problems, connection, live, global_apps, normalize)
+    problems = explain(problems, connection, live, global_apps, normalize, loader)
     problems += [critical.as_problem(o, global_apps) for o in outcomes if not o.ok]
     rules = conf.ignore_rules()
     problems = [p for p in problems if not conf.is_ignored(p, rules)]

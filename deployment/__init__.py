@@ -1,0 +1,1 @@
+"""The deployment engine: inventory, hosts, checks, releases. No printing, no Fabric tasks."""

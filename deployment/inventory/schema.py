@@ -1,0 +1,228 @@
+"""The inventory file format, validated by pydantic in strict mode (YAML types are not coerced).
+
+Field order matters: a field's validator sees only the fields declared above it, so the
+host-level fallbacks (``user``, ``port``, ``deploy_to``, ``healthcheck``) come before ``hosts``.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from deployment.inventory.spec import Environment, Healthcheck, HostSpec
+
+
+def _absolute(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError("must be an absolute path (starting with /)")
+    if posixpath.normpath(path) == "/":
+        raise ValueError("must not be / itself")
+    return posixpath.normpath(path)
+
+
+def _inside_release(path: str) -> str:
+    if path.startswith("/") or ".." in PurePosixPath(path).parts:
+        raise ValueError("must be a relative path inside the release (no leading /, no ..)")
+    return path
+
+
+def _branch(name: str) -> str:
+    """The rules of ``git check-ref-format --branch`` that matter for safety and clarity."""
+    bad = set(" ~^:?*[\\") | {chr(c) for c in range(32)} | {chr(127)}
+    if (
+        name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or ".." in name
+        or "@{" in name
+        or "//" in name
+        or bad & set(name)
+    ):
+        raise ValueError(f"{name!r} is not a valid git branch name")
+    return name
+
+
+def _host_entry(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"host": value}
+    if isinstance(value, dict):
+        return value
+    raise ValueError("expected a host name or a mapping (host, user, port, deploy_to, healthcheck)")
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Texts = list[Text]
+Port = Annotated[int, Field(ge=1, le=65535)]
+RemotePath = Annotated[Text, AfterValidator(_absolute)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class HealthcheckEntry(_Strict):
+    url: HttpUrl
+    timeout: Annotated[int, Field(gt=0)] = 30
+
+
+class HostEntry(_Strict):
+    host: Text
+    user: Text | None = None
+    port: Port | None = None
+    deploy_to: RemotePath | None = None
+    healthcheck: HealthcheckEntry | None = None
+
+
+class InventoryFile(_Strict):
+    user: Text | None = None
+    port: Port | None = None
+    deploy_to: RemotePath
+    healthcheck: HealthcheckEntry | None = None
+    hosts: Annotated[list[Annotated[HostEntry, BeforeValidator(_host_entry)]], Field(min_length=1)]
+    primary: Text | None = None
+    repository: Text
+    branch: Annotated[Text, AfterValidator(_branch)]
+    manage: Text
+    build: Texts = []
+    restart: Texts = []
+    containers: Texts = []
+    shared: list[Annotated[Text, AfterValidator(_inside_release)]] = []
+    keep_releases: Annotated[int, Field(ge=2)] = 5
+    keep_backups: Annotated[int, Field(ge=1)] = 10
+    confirm: Literal["type-env", "yes-no", "none"] = "type-env"
+    known_hosts: Annotated[Texts, BeforeValidator(_as_list)] = []
+    accept_new_host_keys: bool = False
+    on_failure: Literal["rollback", "stop"] = "rollback"
+    promote_from: Text | None = None
+
+    @field_validator("hosts")
+    @classmethod
+    def _distinct(cls, hosts: list[HostEntry], info: ValidationInfo) -> list[HostEntry]:
+        _names(hosts, info)
+        return hosts
+
+    @field_validator("primary")
+    @classmethod
+    def _one_of_hosts(cls, primary: str, info: ValidationInfo) -> str:
+        if "hosts" in info.data:
+            names = _names(info.data["hosts"], info)
+            if primary not in names:
+                raise ValueError(f"{primary} is not one of the hosts ({', '.join(names)})")
+        return primary
+
+    @field_validator("accept_new_host_keys")
+    @classmethod
+    def _not_in_production(cls, accept: bool, info: ValidationInfo) -> bool:
+        if accept and (info.context or {}).get("env") == "production":
+            raise ValueError(
+                "refused for production: add the host keys to known_hosts instead "
+                "(ssh-keyscan HOST >> known_hosts, after checking the fingerprints)"
+            )
+        return accept
+
+    @field_validator("promote_from")
+    @classmethod
+    def _known_environment(cls, source: str, info: ValidationInfo) -> str:
+        context = info.context or {}
+        if source == context.get("env"):
+            raise ValueError("an environment cannot promote from itself")
+        known = context.get("environments")
+        if known is not None and source not in known:
+            raise ValueError(f"no environment {source!r}; known environments: {', '.join(known)}")
+        return source
+
+    def environment(self, name: str, file: Path) -> Environment:
+        """The validated file as an ``Environment``; relative paths against ``file``'s folder."""
+        hosts = self._host_specs()
+        primary = next((h for h in hosts if h.name == self.primary), hosts[0])
+        return Environment(
+            name=name,
+            hosts=hosts,
+            primary=primary,
+            repository=resolve_repository(self.repository, file.parent),
+            branch=self.branch,
+            deploy_to=self.deploy_to,
+            manage=self.manage,
+            build=tuple(self.build),
+            restart=tuple(self.restart),
+            healthcheck=_healthcheck(self.healthcheck),
+            containers=tuple(self.containers),
+            shared=tuple(self.shared),
+            keep_releases=self.keep_releases,
+            keep_backups=self.keep_backups,
+            confirm=self.confirm,
+            known_hosts=tuple(_local_path(p, file.parent) for p in self.known_hosts),
+            accept_new_host_keys=self.accept_new_host_keys,
+            on_failure=self.on_failure,
+            promote_from=self.promote_from,
+            file=file,
+        )
+
+    def _host_specs(self) -> tuple[HostSpec, ...]:
+        names = host_names(self.hosts, self.port, self.deploy_to)
+        return tuple(
+            HostSpec(
+                name=name,
+                host=entry.host,
+                user=entry.user or self.user,
+                port=entry.port or self.port,
+                deploy_to=entry.deploy_to or self.deploy_to,
+                healthcheck=_healthcheck(entry.healthcheck or self.healthcheck),
+            )
+            for name, entry in zip(names, self.hosts, strict=True)
+        )
+
+
+def _healthcheck(entry: HealthcheckEntry | None) -> Healthcheck | None:
+    return Healthcheck(url=str(entry.url), timeout=entry.timeout) if entry else None
+
+
+def host_names(hosts: Sequence[HostEntry], port: int | None, deploy_to: str | None) -> list[str]:
+    """Each entry's name: its ``host``, or ``host:port`` / ``host:deploy_to`` where hosts repeat."""
+    names = []
+    for entry in hosts:
+        group = [other for other in hosts if other.host == entry.host]
+        ports = [other.port or port for other in group]
+        folders = [other.deploy_to or deploy_to for other in group]
+        if len(group) == 1:
+            names.append(entry.host)
+        elif None not in ports and len(set(ports)) == len(group):
+            names.append(f"{entry.host}:{entry.port or port}")
+        elif len(set(folders)) == len(group):
+            names.append(f"{entry.host}:{entry.deploy_to or deploy_to}")
+        else:
+            raise ValueError(f"{entry.host} is listed twice with the same port and deploy_to")
+    return names
+
+
+def _names(hosts: Sequence[HostEntry], info: ValidationInfo) -> list[str]:
+    return host_names(hosts, info.data.get("port"), info.data.get("deploy_to"))
+
+
+def resolve_repository(repository: str, directory: Path) -> str:
+    """URLs and ``user@host:path`` stay as they are; a relative local path is made absolute."""
+    if "://" in repository or ":" in repository.split("/", 1)[0]:
+        return repository
+    return str(_local_path(repository, directory))
+
+
+def _local_path(path: str, directory: Path) -> Path:
+    return Path(os.path.abspath(directory / Path(path).expanduser()))

@@ -1,0 +1,125 @@
+"""Run every pre-deploy check on every host of an environment, in parallel.
+
+One connection and one round trip per host: the shell questions and, on the
+primary, the project's ``predeploy_report`` run as one script.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from . import checks, probe
+from .errors import ConnectionFailed
+from .layout import Layout
+
+
+@dataclass(frozen=True)
+class HostReport:
+    host: str
+    checks: tuple[checks.Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.status == checks.FAIL for c in self.checks)
+
+    def as_json(self) -> dict:
+        return {"host": self.host, "ok": self.ok, "checks": [c.as_json() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class Report:
+    env: str
+    hosts: tuple[HostReport, ...]
+    elapsed_ms: int
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(host.ok for host in self.hosts)
+
+    def as_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "env": self.env,
+            "skipped": self.skipped,
+            "elapsed_ms": self.elapsed_ms,
+            "hosts": [h.as_json() for h in self.hosts],
+        }
+
+
+def run(environment, connect) -> Report:
+    """Check every host; ``connect(host_spec) -> Host`` opens (and verifies) a connection."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts))) as pool:
+        reports = list(
+            pool.map(lambda spec: _check_host(environment, spec, connect), environment.hosts)
+        )
+    return Report(environment.name, tuple(reports), _ms(started))
+
+
+def skipped(environment) -> Report:
+    """The emergency override: nothing checked, and the report says so."""
+    return Report(environment.name, (), 0, skipped=True)
+
+
+def _check_host(environment, spec, connect) -> HostReport:
+    started = time.monotonic()
+    try:
+        host = connect(spec)
+    except ConnectionFailed as error:
+        return HostReport(
+            spec.name, (checks.Check("connectivity", checks.FAIL, str(error), _ms(started)),)
+        )
+    try:
+        facts = _ask(environment, spec, host)
+    except ConnectionFailed as error:
+        return HostReport(
+            spec.name, (checks.Check("connectivity", checks.FAIL, str(error), _ms(started)),)
+        )
+    finally:
+        host.close()
+    return HostReport(spec.name, tuple(checks.evaluate(facts, _ms(started))))
+
+
+def _ask(environment, spec, host) -> checks.Facts:
+    layout = Layout(spec.deploy_to)
+    primary = spec.name == environment.primary.name
+    questions = probe.shell_questions(
+        layout, environment.repository, environment.branch, bool(environment.containers)
+    )
+    if primary:
+        questions.append(probe.django_question(layout, environment.manage))
+    result = host.run(probe.script(questions))
+    sections = probe.parse(result.stdout)
+    django = _report_json(sections.get("django")) if primary else None
+    return checks.Facts(
+        sections=sections,
+        branch=environment.branch,
+        repository=environment.repository,
+        containers=tuple(environment.containers),
+        primary=primary,
+        primary_name=environment.primary.name,
+        django=django,
+        local=spec.is_local,
+    )
+
+
+def _report_json(answer: probe.Section | None) -> dict | None:
+    """The JSON document in the section's output (stderr lines may surround it)."""
+    if answer is None:
+        return None
+    start = answer.output.find("{")
+    if start < 0:
+        return None
+    try:
+        document, _ = json.JSONDecoder().raw_decode(answer.output[start:])
+    except json.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

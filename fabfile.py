@@ -1,0 +1,3 @@
+"""Entry point for ``fab``: the tasks live in tasks/."""
+
+from tasks import ns  # noqa: F401

@@ -1,0 +1,57 @@
+"""Which environment and which hosts a task works on: ``--env=NAME`` or ``fab -H HOST``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from deployment import hosts, inventory
+from deployment.errors import UsageError
+
+DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "inventory"
+
+
+def resolve(c, env: str | None) -> inventory.Environment:
+    """The environment named by ``--env``, or the one holding ``-H HOST`` (narrowed to it)."""
+    directory = inventory.inventory_dir(DEFAULT_INVENTORY)
+    target = getattr(c, "original_host", None)
+    if env is None and target is None:
+        known = ", ".join(inventory.environments(directory)) or "none"
+        raise UsageError(f"pass --env=NAME or -H HOST; environments: {known}")
+    environment = inventory.load(env, directory) if env else inventory.find_host(target, directory)
+    if target is None:
+        return environment
+    matching = environment.matching(target)
+    if not matching:
+        raise UsageError(f"host {target} is not in the {environment.name} environment")
+    return dataclasses.replace(environment, hosts=matching)
+
+
+def connector(c, environment: inventory.Environment):
+    """``connect(spec) -> Host`` for this run: known_hosts parsed once, shared by every host."""
+    known_hosts = hosts.KnownHosts.default(*environment.known_hosts)
+    config = getattr(c, "config", None)
+
+    def connect(spec: inventory.HostSpec) -> hosts.Host:
+        return hosts.connect(
+            spec.host,
+            user=spec.user,
+            port=spec.port,
+            known_hosts=known_hosts,
+            accept_new=environment.accept_new_host_keys,
+            config=config if _is_fabric(config) else None,
+        )
+
+    return connect
+
+
+def skip_verification(flag: bool) -> bool:
+    """The emergency override: ``--skip-verification`` or ``SKIP_VERIFICATION=true``."""
+    return flag or os.environ.get("SKIP_VERIFICATION", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _is_fabric(config) -> bool:
+    import fabric
+
+    return isinstance(config, fabric.Config)

@@ -1,0 +1,44 @@
+"""fab predeploy: every pre-deploy check on every host, at a glance."""
+
+from __future__ import annotations
+
+from fabric import task
+from invoke.exceptions import Exit
+
+from deployment import predeploy as engine
+
+from . import environment as environments
+from . import render
+from .errors import reported
+
+
+@task(
+    help={
+        "env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST",
+        "json": "print the report as one JSON document on stdout, nothing else",
+        "skip_verification": "emergency override: check nothing (also SKIP_VERIFICATION=true)",
+    }
+)
+@reported
+def predeploy(c, env=None, json=False, skip_verification=False):
+    """Run every pre-deploy check on every host (in parallel): is it safe to deploy?
+
+    Checks: connectivity, git_status, branch, containers, schema, migrations,
+    critical_relationships, admin_user, disk_space, lock. Exit 0 when none failed
+    (warnings allowed), 1 when one did, 2 on bad usage, inventory or connection.
+
+        fab predeploy --env=production
+        fab -H staging predeploy --json
+    """
+    environment = environments.resolve(c, env)
+    if environments.skip_verification(skip_verification):
+        render.override_warning(environment.name)
+        report = engine.skipped(environment)
+    else:
+        report = engine.run(environment, environments.connector(c, environment))
+    if json:
+        render.as_json(report.as_json())
+    else:
+        render.predeploy(report)
+    if not report.ok:
+        raise Exit(code=1)
