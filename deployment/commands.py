@@ -20,7 +20,7 @@ def sh(argv: Argv) -> str:
 
 def all_of(*commands: str) -> str:
     """Run each in turn, stop at the first failure (``a && b``)."""
-    return " && ".join(f"{{ {c}; }}" if _compound(c) else c for c in commands)
+    return " && ".join(_group(c) for c in commands)
 
 
 def either(first: str, fallback: str) -> str:
@@ -29,7 +29,7 @@ def either(first: str, fallback: str) -> str:
 
 
 def pipe(*commands: str) -> str:
-    return " | ".join(commands)
+    return " | ".join(_group(c) for c in commands)
 
 
 def in_dir(directory: str, command: str) -> str:
@@ -39,16 +39,18 @@ def in_dir(directory: str, command: str) -> str:
 
 def to_file(command: str, path: str) -> str:
     """``command > path``, the path quoted."""
-    return f"{command} > {shlex.quote(path)}"
+    return f"{_group(command)} > {shlex.quote(path)}"
 
 
 def quiet(command: str) -> str:
     """Discard stderr: ``command 2>/dev/null``."""
-    return f"{command} 2>/dev/null"
+    return f"{_group(command)} 2>/dev/null"
 
 
-def _compound(command: str) -> bool:
-    return any(op in command for op in ("&&", "||", "|", ";"))
+def _group(command: str) -> str:
+    """``{ a && b; }`` where the command has operators, so what follows applies to all of it."""
+    compound = any(op in command for op in ("&&", "||", "|", ";"))
+    return f"{{ {command}; }}" if compound else command
 
 
 def substitute(command: str) -> str:

@@ -3,7 +3,7 @@
 # building mysqlclient takes. Quick and silent when everything is installed.
 set -euo pipefail
 
-wanted=(mariadb-server mariadb-client openssh-server git libmariadb-dev pkg-config
+wanted=(mariadb-server mariadb-client openssh-server openssh-client git libmariadb-dev pkg-config
     build-essential python3-dev)
 
 missing=()

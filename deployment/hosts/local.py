@@ -1,0 +1,46 @@
+"""This machine as a host: commands through bash (invoke), files copied on the spot."""
+
+from __future__ import annotations
+
+import shutil
+
+import invoke
+
+from deployment.errors import RemoteCommandFailed
+
+from .base import PathLike, Result, invoke_run, run_options
+
+
+class LocalHost:
+    """The machine the orchestrator runs on (inventory name ``local``): no SSH involved."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self._context = invoke.Context()
+
+    def run(
+        self, command: str, *, timeout: float | None = None, stdin: str | None = None
+    ) -> Result:
+        """Run ``command`` with ``bash -c``; see ``Host.run``."""
+        return invoke_run(self.name, self._context.run, command, run_options(timeout, stdin))
+
+    def put(self, local_path: PathLike, remote_path: PathLike) -> None:
+        """Copy a file (contents and mode)."""
+        _copy(local_path, remote_path)
+
+    def get(self, remote_path: PathLike, local_path: PathLike) -> None:
+        """Copy a file (contents and mode)."""
+        _copy(remote_path, local_path)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _copy(source: PathLike, destination: PathLike) -> None:
+    try:
+        shutil.copy(source, destination)
+    except OSError as error:
+        raise RemoteCommandFailed(
+            f"cannot copy {source} to {destination} on local: {error}"
+        ) from None

@@ -1,0 +1,113 @@
+"""deployment.commands: the exact strings the builders produce, hostile inputs included."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deployment.commands import all_of, either, in_dir, pipe, quiet, sh, to_file
+
+HOSTILE = [
+    "; touch pwned",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "it's",
+    'say "hi"',
+    "two\nlines",
+    "&& touch pwned || true",
+    "* ~ $HOME ${HOME} \\",
+    "",
+    "-rf",
+    "é ü",
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["git", "status"], "git status"),
+        (["echo", "a b"], "echo 'a b'"),
+        (["printf", "%s", "; touch /tmp/pwned"], "printf %s '; touch /tmp/pwned'"),
+        (["echo", "$(touch x)"], "echo '$(touch x)'"),
+        (["echo", "`touch x`"], "echo '`touch x`'"),
+        (["echo", "it's"], "echo 'it'\"'\"'s'"),
+        (["echo", 'say "hi"'], "echo 'say \"hi\"'"),
+        (["echo", "two\nlines"], "echo 'two\nlines'"),
+        (["echo", ""], "echo ''"),
+        (["echo", "*"], "echo '*'"),
+        (["ls", "--", "-rf"], "ls -- -rf"),
+    ],
+)
+def test_sh_quotes_every_word(argv: list[str], expected: str) -> None:
+    assert sh(argv) == expected
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_sh_passes_hostile_values_to_bash_as_one_word(value: str, tmp_path: Path) -> None:
+    command = in_dir(str(tmp_path), sh(["printf", "%s|", value, "end"]))
+
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+
+    assert result.stdout == f"{value}|end|"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_all_of_joins_with_and() -> None:
+    assert all_of("a", "b", "c") == "a && b && c"
+
+
+def test_all_of_groups_compound_commands() -> None:
+    assert all_of("a | b", "c || d", "e") == "{ a | b; } && { c || d; } && e"
+    assert all_of(sh(["echo", "a;b"]), "c") == "{ echo 'a;b'; } && c"
+
+
+def test_either_groups_both_sides() -> None:
+    assert either("a && b", "c") == "{ a && b; } || { c; }"
+
+
+def test_pipe() -> None:
+    assert pipe("a", sh(["grep", "x y"]), "wc -l") == "a | grep 'x y' | wc -l"
+
+
+@pytest.mark.parametrize(
+    ("directory", "expected"),
+    [
+        ("/srv/cms", "cd /srv/cms && ls"),
+        ("/srv/my app", "cd '/srv/my app' && ls"),
+        ("$(touch pwned)", "cd '$(touch pwned)' && ls"),
+        ("/srv/x; rm -rf /", "cd '/srv/x; rm -rf /' && ls"),
+    ],
+)
+def test_in_dir_quotes_the_directory(directory: str, expected: str) -> None:
+    assert in_dir(directory, "ls") == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/tmp/out", "date > /tmp/out"),
+        ("/tmp/a b", "date > '/tmp/a b'"),
+        ("x; touch pwned", "date > 'x; touch pwned'"),
+    ],
+)
+def test_to_file_quotes_the_path(path: str, expected: str) -> None:
+    assert to_file("date", path) == expected
+
+
+def test_quiet_discards_stderr() -> None:
+    assert quiet(sh(["ls", "missing dir"])) == "ls 'missing dir' 2>/dev/null"
+
+
+def test_combinators_run_as_written(tmp_path: Path) -> None:
+    out = tmp_path / "out file"
+    command = all_of(
+        in_dir(str(tmp_path), to_file(sh(["printf", "%s", "$(not run)"]), str(out))),
+        either(quiet(sh(["false"])), sh(["printf", "fallback"])),
+    )
+
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+
+    assert result.stdout == "fallback"
+    assert out.read_text() == "$(not run)"
