@@ -104,9 +104,14 @@ def branch(facts: Facts) -> Check:
     if answer is None or not answer.ok:
         detail = _last_line(answer.output if answer else "") or "git ls-remote failed"
         return Check("branch", FAIL, f"cannot read {facts.repository}: {detail}")
-    if not answer.output.strip():
+    tips = [
+        line.split()[0]
+        for line in answer.output.splitlines()
+        if line.split()[1:] == [f"refs/heads/{facts.branch}"]
+    ]  # ls-remote's pattern also matches refs/heads/feature/<branch>: keep the branch itself
+    if not tips:
         return Check("branch", FAIL, f"branch {facts.branch} does not exist on {facts.repository}")
-    tip = answer.output.split()[0][:7]
+    tip = tips[0][:7]
     if facts.deployed() and not facts.sections["on_branch"].ok:
         commit = facts.sections["commit"].output.strip()[:7]
         return Check(
@@ -142,6 +147,9 @@ def database(facts: Facts) -> list[Check]:
     if report is None:
         detail = _django_failure(facts.sections.get("django"))
         return [Check(n, FAIL, detail) for n in names]
+    if not (report.get("connectivity") or {}).get("ok"):
+        detail = (report.get("connectivity") or {}).get("detail", "database unreachable")
+        return [Check(n, FAIL, detail) for n in names]
     return [_schema(report), _migrations(report), _critical(report), _admin(report)]
 
 
@@ -152,7 +160,9 @@ def _django_failure(answer: Section | None) -> str:
 
 
 def _schema(report: dict) -> Check:
-    schema = report.get("schema") or {}
+    schema = report.get("schema") or {"error": "no schema report"}
+    if "error" in schema:
+        return Check("schema", FAIL, f"could not check the schema: {schema['error']}")
     problems = schema.get("problems", [])
     errors = [p for p in problems if p["severity"] == "error"]
     if errors:

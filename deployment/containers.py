@@ -23,18 +23,21 @@ class UnreadableOutput(ValueError):
 
 
 def parse_ps(output: str) -> list[Container]:
-    text = output.strip()
-    if not text:
+    """Containers from either shape; lines around the JSON (stderr warnings) are ignored."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
         return []
+    starts = [i for i, line in enumerate(lines) if line.startswith(("[", "{"))]
+    if not starts:
+        raise UnreadableOutput(f"not compose ps JSON: {lines[0][:80]}")
     try:
-        rows = json.loads(text) if text.startswith("[") else _lines(text)
+        if lines[starts[0]].startswith("["):
+            rows, _ = json.JSONDecoder().raw_decode("\n".join(lines[starts[0] :]))
+        else:
+            rows = [json.loads(lines[i]) for i in starts]
     except json.JSONDecodeError as error:
         raise UnreadableOutput(f"not compose ps JSON: {error}") from None
     return [_container(row) for row in rows if isinstance(row, dict)]
-
-
-def _lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
 
 
 def _container(row: dict) -> Container:

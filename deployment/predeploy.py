@@ -20,6 +20,7 @@ from .layout import Layout
 class HostReport:
     host: str
     checks: tuple[checks.Check, ...]
+    unreachable: bool = False  # connection, authentication or host key refused
 
     @property
     def ok(self) -> bool:
@@ -39,6 +40,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(host.ok for host in self.hosts)
+
+    @property
+    def unreachable(self) -> list[str]:
+        return [host.host for host in self.hosts if host.unreachable]
 
     def as_json(self) -> dict:
         return {
@@ -69,18 +74,13 @@ def _check_host(environment, spec, connect) -> HostReport:
     started = time.monotonic()
     try:
         host = connect(spec)
+        try:
+            facts = _ask(environment, spec, host)
+        finally:
+            host.close()
     except ConnectionFailed as error:
-        return HostReport(
-            spec.name, (checks.Check("connectivity", checks.FAIL, str(error), _ms(started)),)
-        )
-    try:
-        facts = _ask(environment, spec, host)
-    except ConnectionFailed as error:
-        return HostReport(
-            spec.name, (checks.Check("connectivity", checks.FAIL, str(error), _ms(started)),)
-        )
-    finally:
-        host.close()
+        failed = checks.Check("connectivity", checks.FAIL, str(error), _ms(started))
+        return HostReport(spec.name, (failed,), unreachable=True)
     return HostReport(spec.name, tuple(checks.evaluate(facts, _ms(started))))
 
 
@@ -92,8 +92,9 @@ def _ask(environment, spec, host) -> checks.Facts:
     )
     if primary:
         questions.append(probe.django_question(layout, environment.manage))
-    result = host.run(probe.script(questions))
-    sections = probe.parse(result.stdout)
+    marker = probe.new_marker()
+    result = host.run(probe.script(questions, marker))
+    sections = probe.parse(result.stdout, marker)
     django = _report_json(sections.get("django")) if primary else None
     return checks.Facts(
         sections=sections,

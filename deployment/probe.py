@@ -8,19 +8,26 @@ failing part never hides the others. ``parse`` turns the output back into
 from __future__ import annotations
 
 import re
+import secrets
 import shlex
 from dataclasses import dataclass
 
 from .commands import either, in_dir, quiet, sh, substitute, words
 from .layout import Layout
 
-BEGIN = "@@schema-safety begin "
-END = "@@schema-safety end "
-_SECTION = re.compile(
-    rf"^{re.escape(BEGIN)}(?P<name>\w+)@@\n(?P<body>.*?)"
-    rf"^{re.escape(END)}(?P=name) (?P<code>\d+)@@$",
-    re.S | re.M,
-)
+MARKER = "@@schema-safety"
+
+
+def new_marker() -> str:
+    """A marker no command output can guess, one per script."""
+    return f"{MARKER}-{secrets.token_hex(6)}"
+
+
+def _pattern(marker: str) -> re.Pattern:
+    begin, end = re.escape(f"{marker} begin "), re.escape(f"{marker} end ")
+    return re.compile(
+        rf"^{begin}(?P<name>\w+)@@\n(?P<body>.*?)\n^{end}(?P=name) (?P<code>\d+)@@$", re.S | re.M
+    )
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,15 @@ class Section:
         return self.exit_code == 0
 
 
-def section(name: str, command: str) -> str:
-    """Run ``command`` (stderr merged) between markers that carry its exit status."""
+def section(name: str, command: str, marker: str = MARKER) -> str:
+    """Run ``command`` (stderr merged) between markers that carry its exit status.
+
+    A newline goes before the end marker, so output without a final newline still ends.
+    """
     return (
-        f"printf '%s\\n' {shlex.quote(BEGIN + name + '@@')}; "
+        f"printf '%s\\n' {shlex.quote(f'{marker} begin {name}@@')}; "
         f"{{ {command}; }} </dev/null 2>&1; "
-        f"printf '%s %s@@\\n' {shlex.quote(END + name)} \"$?\""
+        f"printf '\\n%s %s@@\\n' {shlex.quote(f'{marker} end {name}')} \"$?\""
     )
 
 
@@ -88,11 +98,10 @@ def django_question(layout: Layout, manage: str) -> Question:
     return Question("django", in_dir(layout.current, words(manage, "predeploy_report")))
 
 
-def script(questions) -> str:
-    return "; ".join(section(q.name, q.command) for q in questions)
+def script(questions, marker: str = MARKER) -> str:
+    return "; ".join(section(q.name, q.command, marker) for q in questions)
 
 
-def parse(output: str) -> dict[str, Section]:
-    return {
-        m["name"]: Section(m["name"], int(m["code"]), m["body"]) for m in _SECTION.finditer(output)
-    }
+def parse(output: str, marker: str = MARKER) -> dict[str, Section]:
+    found = _pattern(marker).finditer(output)
+    return {m["name"]: Section(m["name"], int(m["code"]), m["body"]) for m in found}

@@ -25,7 +25,8 @@ def predeploy(c, env=None, json=False, skip_verification=False):
 
     Checks: connectivity, git_status, branch, containers, schema, migrations,
     critical_relationships, admin_user, disk_space, lock. Exit 0 when none failed
-    (warnings allowed), 1 when one did, 2 on bad usage, inventory or connection.
+    (warnings allowed), 1 when one did, 2 on bad usage, inventory, or a host that
+    could not be reached (the others are still checked and reported).
 
         fab predeploy --env=production
         fab -H staging predeploy --json
@@ -40,5 +41,7 @@ def predeploy(c, env=None, json=False, skip_verification=False):
         render.as_json(report.as_json())
     else:
         render.predeploy(report)
+    if report.unreachable:
+        raise Exit(code=2)
     if not report.ok:
         raise Exit(code=1)

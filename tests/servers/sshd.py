@@ -48,8 +48,11 @@ def keygen(path: Path) -> None:
 class SshdServer:
     """One OpenSSH server: ``host``, ``port``, its host key, and the client key it accepts."""
 
-    def __init__(self, directory: Path, host: str, port: int, client_key_path: Path) -> None:
+    def __init__(
+        self, directory: Path, host: str, port: int, client_key_path: Path, extra: tuple = ()
+    ) -> None:
         self.directory = directory
+        self.extra = tuple(extra)  # more sshd_config lines, e.g. "SetEnv PATH=..."
         self.host = host
         self.port = port
         self.client_key_path = client_key_path
@@ -76,6 +79,7 @@ class SshdServer:
                 "StrictModes no",
                 "Subsystem sftp internal-sftp",
                 "LogLevel ERROR",
+                *self.extra,
                 "",
             ]
         )
@@ -166,12 +170,18 @@ class SshdServers:
             raise ServerError("OpenSSH test servers need root (privilege separation, root login)")
         return cls(Path(tempfile.mkdtemp(prefix="schema-safety-sshd-")))
 
-    def start(self, address: str = "127.0.0.2", port: int | None = None) -> SshdServer:
-        """Start a server on ``address`` (a loopback address) and ``port`` (default: free)."""
+    def start(
+        self, address: str = "127.0.0.2", port: int | None = None, extra: tuple = ()
+    ) -> SshdServer:
+        """Start a server on ``address`` (a loopback address) and ``port`` (default: free).
+
+        ``extra`` lines go into its sshd_config (``SetEnv PATH=...`` gives commands a PATH).
+        """
         index = len(self.servers)
         directory = self.directory / f"server-{index}-{address}"
         directory.mkdir()
-        server = SshdServer(directory, address, port or free_port(address), self.client_key_path)
+        port = port or free_port(address)
+        server = SshdServer(directory, address, port, self.client_key_path, extra)
         self.servers.append(server)
         server.start()
         return server
