@@ -86,7 +86,7 @@ def _compare_columns(expected: Table, live: Table, normalize: Normalize):
                 expected=column.type,
             )
             continue
-        if normalize(column.type) != normalize(actual.type):
+        if normalize(actual.type) not in {normalize(t) for t in (column.type, *column.also)}:
             yield table_problem(
                 expected,
                 "type_mismatch",

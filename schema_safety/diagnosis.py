@@ -43,9 +43,14 @@ def explain(
         return problems
     loader = loader or MigrationLoader(connection, ignore_no_migrations=True)
     applied = [node for node in loader.applied_migrations if node in loader.graph.nodes]
-    applied_keys = _keys(loader.project_state(applied), connection, live, normalize)
-    all_keys = _keys(loader.project_state(), connection, live, normalize)
-    changed = _apps_with_changes(loader, apps)
+    tables = {p.table for p in problems}
+    final_state = loader.project_state()
+    all_keys = _keys(final_state, connection, live, normalize, tables)
+    if set(loader.graph.nodes) <= set(applied):  # nothing pending: one state serves both
+        applied_keys = all_keys
+    else:
+        applied_keys = _keys(loader.project_state(applied), connection, live, normalize, tables)
+    changed = _apps_with_changes(loader, final_state, apps)
     explained = []
     for problem in problems:
         if problem.kind not in STORY_KINDS or problem.app not in loader.migrated_apps:
@@ -66,13 +71,15 @@ def explain(
     return explained
 
 
-def _keys(state: ProjectState, connection, live: Schema, normalize) -> set[tuple]:
+def _keys(state: ProjectState, connection, live: Schema, normalize, tables) -> set[tuple]:
+    """Problem keys of the schema ``state`` describes, for the tables with problems only."""
     models = concrete_models(state.apps.get_app_configs())
+    models = [model for model in models if model._meta.db_table in tables]
     return {p.key for p in compare(describe(models, connection), live, normalize)}
 
 
-def _apps_with_changes(loader: MigrationLoader, apps) -> set[str]:
-    detector = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps))
+def _apps_with_changes(loader: MigrationLoader, final_state: ProjectState, apps) -> set[str]:
+    detector = MigrationAutodetector(final_state, ProjectState.from_apps(apps))
     return set(detector.changes(graph=loader.graph))
 
 

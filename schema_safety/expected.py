@@ -45,8 +45,9 @@ def describe_model(model: type[models.Model], connection) -> Table:
         params = field.db_parameters(connection)
         if params["type"] is None:
             continue
+        also = _auto_through_types(meta, field, connection)
         table.columns[field.column] = Column(
-            field.column, params["type"], _nullable(field), field=field.name
+            field.column, params["type"], _nullable(field), field=field.name, also=also
         )
         if params.get("check") and features.supports_column_check_constraints:
             table.checks.append(Check(frozenset([field.column]), None, params["check"]))
@@ -62,6 +63,19 @@ def describe_model(model: type[models.Model], connection) -> Table:
     for constraint in meta.constraints:
         _add_constraint(table, meta, constraint, connection)
     return table
+
+
+def _auto_through_types(meta, field, connection) -> tuple[str, ...]:
+    """Any auto field type for the id of an auto-created many-to-many table.
+
+    Its type comes from whichever DEFAULT_AUTO_FIELD was in force when the migration
+    creating it ran, while the runtime model follows today's setting (Django ticket
+    #32674): a project that moved to BigAutoField keeps integer ids there, and both are right.
+    """
+    if not (meta.auto_created and field.primary_key):
+        return ()
+    kinds = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+    return tuple(kind().db_type(connection) for kind in kinds)
 
 
 def _nullable(field) -> bool | None:

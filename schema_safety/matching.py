@@ -13,6 +13,10 @@ from .schema import Check, Index
 
 def find_index(expected: Index, live: list[Index], vendor: str) -> Index | None:
     """The best live index for ``expected``: a valid one if any, else an invalid one."""
+    if expected.plain and vendor != "mysql":
+        # Fast path: an index on the same columns; anything else is looked at only by name.
+        wanted = set(expected.columns)
+        live = [i for i in live if set(i.columns) == wanted or i.name == expected.name]
     found = [index for index in live if _satisfies(index, expected, vendor)]
     found.sort(key=lambda index: not index.valid)
     return found[0] if found else None

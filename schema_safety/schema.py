@@ -9,6 +9,7 @@ function of two ``Schema`` values. Types are kept as the backend spells them;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class Column:
     # Live only: the column has a database default (or is generated/identity).
     has_default: bool = False
     field: str | None = None  # expected only: the model field's name
+    # Expected only: other types that are just as right (see expected._auto_through_types).
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,11 @@ class Index:
     valid: bool = True  # False: PostgreSQL invalid index (failed CONCURRENTLY)
     definition: str | None = None
 
-    @property
+    @cached_property
     def expressions(self) -> bool:
         return any(column is None for column in self.columns)
 
-    @property
+    @cached_property
     def plain(self) -> bool:
         """Matched by columns alone: no expression, condition, opclass or include."""
         return not (

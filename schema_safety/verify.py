@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ def verify(
     started = time.monotonic()
     module = backend(connection)
 
+    @functools.cache
     def normalize(raw: str) -> str:
         return module.normalize_type(raw, connection)
 

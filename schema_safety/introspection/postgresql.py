@@ -25,23 +25,19 @@ WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {VISIBLE}
 """
 
 COLUMNS = f"""
-SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
+SELECT c.oid, a.attnum, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+       NOT a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {VISIBLE}
 ORDER BY c.relname, a.attnum
 """
 
+# Column numbers come back as arrays and are named from COLUMNS in Python: per-row
+# subqueries and pg_get_indexdef() cost ten times more on a thousand tables.
 CONSTRAINTS = f"""
-SELECT c.relname, con.conname, con.contype, con.convalidated,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.ord),
-       f.relname,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.ord),
-       pg_get_constraintdef(con.oid)
+SELECT con.conrelid, con.conname, con.contype, con.convalidated, con.conkey,
+       con.confrelid, f.relname, con.confkey,
+       CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_class f ON f.oid = con.confrelid
@@ -49,25 +45,19 @@ WHERE con.contype IN ('f', 'c') AND {VISIBLE}
 """
 
 INDEXES = f"""
-SELECT c.relname, i.relname, x.indisunique, x.indisprimary, x.indisvalid AND x.indisready,
-       x.indpred IS NOT NULL,
-       ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, ord)
-             LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num
-             WHERE k.ord <= x.indnkeyatts ORDER BY k.ord),
-       ARRAY(SELECT CASE WHEN o.opt & 1 = 1 THEN 'DESC' ELSE 'ASC' END
-             FROM unnest(x.indoption::int2[]) WITH ORDINALITY o(opt, ord) ORDER BY o.ord),
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END
-             FROM unnest(x.indclass::oid[]) WITH ORDINALITY k(cls, ord)
-             JOIN pg_opclass oc ON oc.oid = k.cls ORDER BY k.ord),
-       ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num
-             WHERE k.ord > x.indnkeyatts ORDER BY k.ord),
-       pg_get_indexdef(x.indexrelid)
+SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, x.indisvalid AND x.indisready,
+       x.indpred IS NOT NULL, x.indkey::int2[], x.indnkeyatts, x.indoption::int2[],
+       x.indclass::oid[]
 FROM pg_index x
 JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_class i ON i.oid = x.indexrelid
 WHERE {VISIBLE}
 """
+
+OPCLASSES = "SELECT oid, opcname FROM pg_opclass WHERE NOT opcdefault"
+
+# Foreign keys to tables outside the search_path: their column names, read only when needed.
+OTHER_COLUMNS = "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY(%s)"
 
 
 def begin_read_only(cursor, *, lock_timeout_ms: int, statement_timeout_ms: int) -> None:
@@ -88,47 +78,82 @@ def read(cursor) -> Schema:
         else:
             views.add(name)
     schema.views = frozenset(views)
-    cursor.execute(COLUMNS)
-    for table, name, type_, null, has_default in cursor.fetchall():
-        schema.tables[table].columns[name] = Column(name, type_, null, has_default)
+    names, tables = _read_columns(cursor, schema)
     cursor.execute(CONSTRAINTS)
-    for row in cursor.fetchall():
-        _add_constraint(schema.tables[row[0]], *row[1:])
+    constraints = cursor.fetchall()
     cursor.execute(INDEXES)
-    for row in cursor.fetchall():
-        if row[0] in schema.tables:
-            _add_index(schema.tables[row[0]], *row[1:])
-    schema.queries = 4
+    indexes = cursor.fetchall()
+    cursor.execute(OPCLASSES)
+    opclasses = dict(cursor.fetchall())
+    schema.queries = 5 + _name_other_columns(cursor, constraints, names)
+    for relid, name, kind, valid, key, target_id, target, target_key, definition in constraints:
+        columns = tuple(names[relid, n] for n in key or ())
+        if kind == "f":
+            target_columns = tuple(names[target_id, n] for n in target_key or ())
+            fk = ForeignKey(columns, target, target_columns, name, valid)
+            tables[relid].foreign_keys.append(fk)
+        else:
+            tables[relid].checks.append(Check(frozenset(columns), name, definition, valid))
+    for row in indexes:
+        if row[0] in tables:
+            _add_index(tables[row[0]], names, opclasses, *row)
     return schema
 
 
-def _add_constraint(table, name, kind, valid, columns, target, target_columns, definition):
-    if kind == "f":
-        table.foreign_keys.append(
-            ForeignKey(tuple(columns), target, tuple(target_columns), name, valid)
-        )
-    else:
-        table.checks.append(Check(frozenset(columns), name, definition, valid))
+def _read_columns(cursor, schema: Schema):
+    """Columns into their tables; returns {(relid, attnum): name} and {relid: Table}."""
+    cursor.execute(COLUMNS)
+    names, tables = {}, {}
+    for relid, number, table, name, type_, null, has_default in cursor.fetchall():
+        schema.tables[table].columns[name] = Column(name, type_, null, has_default)
+        names[relid, number] = name
+        tables[relid] = schema.tables[table]
+    return names, tables
+
+
+def _name_other_columns(cursor, constraints, names) -> int:
+    """Name the columns of foreign key targets outside the search_path (one query, if any)."""
+    others = sorted({row[5] for row in constraints if row[2] == "f"} - {r for r, _ in names})
+    if not others:
+        return 0
+    cursor.execute(OTHER_COLUMNS, [others])
+    for relid, number, name in cursor.fetchall():
+        names[relid, number] = name
+    return 1
 
 
 def _add_index(
-    table, name, unique, primary, valid, partial, columns, orders, opclasses, include, definition
+    table,
+    names,
+    opclasses,
+    relid,
+    name,
+    unique,
+    primary,
+    valid,
+    partial,
+    key,
+    key_count,
+    options,
+    classes,
 ):
+    parts = [names.get((relid, n)) if n else None for n in key]
     index = Index(
-        columns=tuple(columns),
+        columns=tuple(parts[:key_count]),
         unique=unique,
         name=name,
-        orders=tuple(orders),
+        orders=tuple("DESC" if option & 1 else "ASC" for option in options),
         partial=partial,
-        opclasses=tuple(opclasses) if any(opclasses) else (),
-        include=tuple(include),
+        opclasses=tuple(opclasses.get(c, "") for c in classes)
+        if any(c in opclasses for c in classes)
+        else (),
+        include=tuple(parts[key_count:]),
         primary=primary,
         valid=valid,
-        definition=definition,
     )
     table.indexes.append(index)
     if primary:
-        table.primary_key = tuple(columns)
+        table.primary_key = tuple(index.columns)
 
 
 ALIASES = {
