@@ -90,7 +90,11 @@ def git_status(facts: Facts) -> Check:
     answer = facts.sections["git_status"]
     if not answer.ok:
         return Check("git_status", FAIL, _last_line(answer.output) or "git status failed")
-    changed = [line[3:] for line in answer.output.splitlines() if line.strip()]
+    changed = [
+        line[3:]
+        for line in answer.output.splitlines()
+        if line.strip() and not _bytecode(line[3:])  # Python writes these on every host
+    ]
     if changed:
         shown = ", ".join(changed[:5]) + (
             f" and {len(changed) - 5} more" if len(changed) > 5 else ""
@@ -242,6 +246,10 @@ def _human(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def _bytecode(path: str) -> bool:
+    return path.rstrip("/").endswith("__pycache__") or path.endswith(".pyc")
 
 
 def _last_line(text: str) -> str:

@@ -6,12 +6,11 @@ primary, the project's ``predeploy_report`` run as one script.
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import checks, probe
+from . import checks, probe, remote_django
 from .errors import ConnectionFailed
 from .layout import Layout
 
@@ -55,12 +54,15 @@ class Report:
         }
 
 
-def run(environment, connect) -> Report:
-    """Check every host; ``connect(host_spec) -> Host`` opens (and verifies) a connection."""
+def run(environment, connect, close: bool = True) -> Report:
+    """Check every host; ``connect(host_spec) -> Host`` opens (and verifies) a connection.
+
+    ``close=False`` leaves the connections open for the caller (a deploy reuses them).
+    """
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts))) as pool:
         reports = list(
-            pool.map(lambda spec: _check_host(environment, spec, connect), environment.hosts)
+            pool.map(lambda spec: _check_host(environment, spec, connect, close), environment.hosts)
         )
     return Report(environment.name, tuple(reports), _ms(started))
 
@@ -70,14 +72,15 @@ def skipped(environment) -> Report:
     return Report(environment.name, (), 0, skipped=True)
 
 
-def _check_host(environment, spec, connect) -> HostReport:
+def _check_host(environment, spec, connect, close: bool) -> HostReport:
     started = time.monotonic()
     try:
         host = connect(spec)
         try:
             facts = _ask(environment, spec, host)
         finally:
-            host.close()
+            if close:
+                host.close()
     except ConnectionFailed as error:
         failed = checks.Check("connectivity", checks.FAIL, str(error), _ms(started))
         return HostReport(spec.name, (failed,), unreachable=True)
@@ -110,16 +113,7 @@ def _ask(environment, spec, host) -> checks.Facts:
 
 def _report_json(answer: probe.Section | None) -> dict | None:
     """The JSON document in the section's output (stderr lines may surround it)."""
-    if answer is None:
-        return None
-    start = answer.output.find("{")
-    if start < 0:
-        return None
-    try:
-        document, _ = json.JSONDecoder().raw_decode(answer.output[start:])
-    except json.JSONDecodeError:
-        return None
-    return document if isinstance(document, dict) else None
+    return remote_django.parse(answer.output) if answer is not None else None
 
 
 def _ms(started: float) -> int:

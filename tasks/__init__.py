@@ -2,6 +2,10 @@
 
 from invoke import Collection
 
+from .deploy import deploy
+from .history import history
 from .predeploy import predeploy
+from .rollback import rollback
+from .unlock import unlock
 
-ns = Collection(predeploy)
+ns = Collection(predeploy, deploy, rollback, history, unlock)

@@ -55,3 +55,19 @@ def _is_fabric(config) -> bool:
     import fabric
 
     return isinstance(config, fabric.Config)
+
+
+def connect_all(c, environment: inventory.Environment) -> dict:
+    """Every host of the environment, connected (in parallel), by name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    connect = connector(c, environment)
+    with ThreadPoolExecutor(max_workers=min(16, len(environment.hosts))) as pool:
+        connected = list(pool.map(connect, environment.hosts))
+    return {spec.name: host for spec, host in zip(environment.hosts, connected, strict=True)}
+
+
+def reconnector(c, environment: inventory.Environment):
+    """A fresh connection to the primary, for the lock's heartbeat."""
+    connect = connector(c, environment)
+    return lambda: connect(environment.primary)

@@ -59,3 +59,121 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def plan(summary: dict) -> None:
+    """The migration plan and rollback strategy, before the operator confirms."""
+    plan_ = summary.get("plan") or {}
+    err.print(
+        f"\n[bold]Deploy {summary['env']}[/]: release {summary['release']} "
+        f"(commit {summary['commit'][:7]}) to {', '.join(summary['hosts'])}"
+    )
+    migrations = plan_.get("migrations", [])
+    if migrations:
+        table = Table(title="migrations to apply", title_justify="left")
+        for column in ("migration", "operations", "reversible", "danger"):
+            table.add_column(column, overflow="fold")
+        for m in migrations:
+            operations = "\n".join(_escape(o["description"]) for o in m["operations"])
+            danger = "\n".join(r for o in m["operations"] for r in o.get("reasons", []))
+            table.add_row(
+                f"{m['app']}.{m['name']}",
+                operations,
+                "yes" if m["reversible"] else "[bold red]no[/]",
+                f"[red]{_escape(danger)}[/]" if danger else "",
+            )
+        err.print(table)
+    else:
+        err.print("no migrations to apply")
+    strategy = plan_.get("strategy", "reverse migrations")
+    if strategy != "reverse migrations":
+        strategy = f"restore backup {summary.get('backup')}"
+    err.print(f"backup: {summary.get('backup') or '-'}; if it fails: [bold]{strategy}[/]")
+
+
+def steps_summary(durations: dict) -> None:
+    line = ", ".join(f"{name} {ms / 1000:.1f}s" for name, ms in durations.items())
+    err.print(f"[dim]{line}[/]")
+
+
+def progress(step: str, state: str) -> None:
+    style = {
+        "start": "cyan",
+        "done": "green",
+        "failed": "bold red",
+        "undo": "yellow",
+        "undo failed": "bold red",
+    }.get(state, "dim")
+    if state != "start":
+        err.print(f"[{style}]{state:>9}[/] {step}")
+
+
+def dry_run(deployment) -> None:
+    release = deployment.release
+    err.print(
+        f"[bold]dry run[/] of {deployment.environment.name}: the checks ran; nothing "
+        "was changed. A deploy would: create and build a release of "
+        f"{deployment.ref}, plan, back up, confirm, migrate, verify, go live."
+    )
+    if release is not None:
+        err.print(f"release {release.name}")
+
+
+def deploy_failed(deployment, failure) -> None:
+    outcome = failure.outcome
+    env = deployment.environment.name
+    err.print(
+        f"[bold red]deploy to {env} failed at {failure.step}[/]: {_escape(str(failure.error))}"
+    )
+    if outcome.undone:
+        err.print(f"undone: {', '.join(outcome.undone)}")
+    if deployment.restored:
+        err.print(f"database restored from backup {deployment.restored} (after a safety backup)")
+    elif deployment.reversed:
+        err.print(f"reversed migrations: {', '.join(deployment.reversed)}")
+    if outcome.undo_failures:
+        err.print(f"[bold red]could not undo[/]: {_escape('; '.join(outcome.undo_failures))}")
+        err.print(f"next: fab status --env={env}, then see docs/runbook.md")
+    else:
+        live = ", ".join(f"{h}: {r}" for h, r in deployment.previous.items())
+        err.print(
+            f"live again: {live or 'nothing was live'}; next: fix, then fab deploy --env={env}"
+        )
+
+
+def deployed(deployment, durations: dict, json_output: bool) -> None:
+    release = deployment.release
+    if json_output:
+        document = {
+            "ok": True,
+            "env": deployment.environment.name,
+            "release": release.name,
+            "commit": release.commit,
+            "previous": deployment.previous,
+            "backup": (deployment.backup or {}).get("id"),
+            "applied": deployment.applied,
+            "durations_ms": durations,
+        }
+        as_json(document)
+        return
+    out.print(
+        f"[bold green]deployed[/] {release.name} to {deployment.environment.name} "
+        f"({', '.join(deployment.hosts)}); migrations applied: "
+        f"{', '.join(deployment.applied) or 'none'}"
+    )
+    steps_summary(durations)
+
+
+def rolled_back(work, durations: dict) -> None:
+    database = (
+        f"database restored from backup {work.restored}"
+        if work.restored
+        else f"reversed: {', '.join(work.reversed)}"
+        if work.reversed
+        else "database unchanged"
+    )
+    out.print(
+        f"[bold green]rolled back[/] {work.environment.name} from {work.current} to "
+        f"{work.target}; {database}"
+    )
+    steps_summary(durations)

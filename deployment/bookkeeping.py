@@ -1,0 +1,73 @@
+"""What a deploy leaves behind on the primary: each release's database state, history, pruning.
+
+``.deploy/releases/<release>.json`` records the migration state a release runs
+with and the backup taken before it migrated: what a rollback brings back.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+
+from . import history, releases
+from .commands import all_of, quiet, sh, to_file
+from .layout import Layout
+
+
+def meta_path(layout: Layout, release: str) -> str:
+    return posixpath.join(posixpath.dirname(layout.history), "releases", f"{release}.json")
+
+
+def write_meta(host, layout: Layout, release: str, meta: dict) -> None:
+    path = meta_path(layout, release)
+    command = all_of(sh(["mkdir", "-p", posixpath.dirname(path)]), to_file(sh(["cat"]), path))
+    result = host.run(command, stdin=json.dumps(meta, sort_keys=True))
+    if not result.ok:
+        raise releases.RemoteCommandFailed(f"cannot record {release} on {host.name}")
+
+
+def read_meta(host, layout: Layout, release: str) -> dict | None:
+    result = host.run(quiet(sh(["cat", meta_path(layout, release)])))
+    try:
+        return json.loads(result.stdout) if result.ok else None
+    except json.JSONDecodeError:
+        return None
+
+
+def state_after(plan: dict) -> dict:
+    """Every app's last migration once the plan has run."""
+    return {**plan.get("before", {}), **plan.get("after", {})}
+
+
+def bad_releases(events: list[history.Event]) -> set[str]:
+    """Releases that failed, and releases that were rolled back from."""
+    bad = {e.release for e in events if e.event == "deploy" and e.outcome != "success"}
+    bad |= {e.previous_release for e in events if e.event == "rollback" and e.outcome == "success"}
+    return {name for name in bad if name}
+
+
+def good_releases(events: list[history.Event]) -> list[str]:
+    """Releases that went live successfully (deploy or rollback), oldest first."""
+    live = [
+        e.release
+        for e in events
+        if e.event in ("deploy", "rollback") and e.outcome == "success" and e.release
+    ]
+    return list(dict.fromkeys(live))
+
+
+def prune(host, layout: Layout, keep: int, protected: set[str]) -> list[str]:
+    listing = releases.parse_listing(releases.run(host, releases.listing(layout), "listing"))
+    names = releases.to_prune(listing, keep, protected | {listing.current or ""})
+    for name in names:
+        host.run(releases.remove(layout, name))
+    return names
+
+
+def prune_backups(host, layout: Layout, keep: int) -> None:
+    """Keep the newest ``keep`` backups (dump and manifest); older ones go."""
+    script = (
+        'ls -1t -- "$1"/*.json 2>/dev/null | tail -n +"$(($2 + 1))" | while read -r m; do '
+        'rm -f -- "$m" "${m%.json}.dump"; done'
+    )
+    host.run(sh(["sh", "-c", script, "prune", layout.backups, str(keep)]))

@@ -1,0 +1,117 @@
+"""Database work on the primary, through the release's own manage.py (credentials stay there)."""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import UTC, datetime
+
+from . import remote_django
+from .errors import DeployError, RemoteCommandFailed
+from .layout import Layout
+
+
+def plan(host, release_path: str, manage: str, *targets: str) -> dict:
+    return remote_django.run_json(host, release_path, manage, "migration_plan", *_targets(targets))
+
+
+def backup(
+    host, layout: Layout, release_path: str, manage: str, backup_id: str, commit: str
+) -> dict:
+    """A backup and its manifest, verified (checksum, and the restore tool reads it)."""
+    manifest = remote_django.run_json(
+        host,
+        release_path,
+        manage,
+        "backup_database",
+        "--dir",
+        layout.backups,
+        "--id",
+        backup_id,
+        "--commit",
+        commit,
+    )
+    verified = remote_django.run_json(
+        host,
+        release_path,
+        manage,
+        "verify_backup",
+        "--manifest",
+        manifest_path(layout, backup_id),
+        accept=(0, 1),
+    )
+    if not verified.get("ok"):
+        raise DeployError(f"backup {backup_id} did not verify: {verified.get('detail')}")
+    return manifest
+
+
+def manifest_path(layout: Layout, backup_id: str) -> str:
+    return posixpath.join(layout.backups, f"{backup_id}.json")
+
+
+def migrate(host, release_path: str, manage: str, *targets: str) -> dict:
+    """``migrate`` once, on this host, under the database's advisory lock."""
+    return remote_django.run_json(host, release_path, manage, "locked_migrate", *targets)
+
+
+def verify(host, release_path: str, manage: str) -> None:
+    """verify_schema and ``check --deploy`` with this release's code."""
+    report = remote_django.run_json(
+        host, release_path, manage, "verify_schema", "--format", "json", accept=(0, 1)
+    )
+    if not report.get("ok"):
+        errors = [p["message"] for p in report.get("problems", []) if p["severity"] == "error"]
+        raise DeployError(f"verify_schema after migrating: {'; '.join(errors[:3])}")
+    result = host.run(
+        remote_django.command(release_path, manage, "check", "--deploy", "--fail-level", "ERROR")
+    )
+    if not result.ok:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise DeployError(f"manage.py check --deploy: {lines[-1] if lines else 'failed'}")
+
+
+def state_targets(before: dict, after: dict) -> list[str]:
+    """``app:migration`` targets that take the database from ``after`` back to ``before``."""
+    return [f"{app}:{name}" for app, name in sorted(before.items()) if after.get(app) != name]
+
+
+def bring_back(
+    host, layout: Layout, release_path: str, manage: str, plan_: dict | None, backup_: dict | None
+) -> tuple[list[str], str | None]:
+    """Undo a migrate: reverse migrations when all are reversible, else restore the backup.
+
+    Returns (reversed migrations, restored backup id).
+    """
+    if plan_ is None:
+        return [], None
+    targets = state_targets(plan_.get("before", {}), plan_.get("after", {}))
+    if plan_.get("reversible", False):
+        if not targets:
+            return [], None
+        report = migrate(host, release_path, manage, *targets)
+        return report["reversed"], None
+    if backup_ is None:
+        raise RemoteCommandFailed("irreversible migrations and no backup to restore")
+    restore(host, layout, release_path, manage, backup_, backup_["commit"])
+    return [], backup_["id"]
+
+
+def restore(
+    host, layout: Layout, release_path: str, manage: str, backup_: dict, commit: str
+) -> dict:
+    """Restore ``backup_`` after a safety backup of the data as it is now."""
+    safety_id = f"safety-{datetime.now(UTC):%Y%m%d%H%M%S}-before-restoring-{backup_['id']}"
+    safety = backup(host, layout, release_path, manage, safety_id, commit)
+    remote_django.run_json(
+        host,
+        release_path,
+        manage,
+        "restore_database",
+        "--manifest",
+        manifest_path(layout, backup_["id"]),
+        "--yes",
+    )
+    return safety
+
+
+def _targets(targets) -> list[str]:
+    return [arg for target in targets for arg in ("--target", target)]

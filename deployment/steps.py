@@ -1,0 +1,87 @@
+"""A protocol is an ordered list of named steps, each with its undo.
+
+``execute`` runs them in order and times each; when one fails it undoes it and
+the completed ones in reverse (undos must be safe to run on a half-done step) and raises
+``StepFailed`` carrying what ran, what was undone and what could not be.
+``--dry-run`` lists the steps without running those that change anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .errors import DeployError
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[], None]
+    undo: Callable[[], None] | None = None
+    changes: bool = True  # False: read-only, runs under --dry-run too
+
+
+@dataclass
+class Outcome:
+    durations_ms: dict[str, int] = field(default_factory=dict)
+    undone: list[str] = field(default_factory=list)
+    undo_failures: list[str] = field(default_factory=list)
+
+
+class StepFailed(DeployError):
+    """A step failed; the completed steps were undone as far as possible."""
+
+    def __init__(self, step: str, error: BaseException, outcome: Outcome):
+        self.step, self.error, self.outcome = step, error, outcome
+        super().__init__(f"{step} failed: {error}")
+        if isinstance(error, DeployError):
+            self.exit_code = error.exit_code
+
+
+def execute(
+    steps: list[Step],
+    *,
+    rollback: bool = True,
+    dry_run: bool = False,
+    notify: Callable[[str, str], None] = lambda step, state: None,
+) -> Outcome:
+    outcome = Outcome()
+    done: list[Step] = []
+    for step in steps:
+        if dry_run and step.changes:
+            notify(step.name, "skipped (dry run)")
+            continue
+        notify(step.name, "start")
+        started = time.monotonic()
+        try:
+            step.run()
+        except BaseException as error:  # Ctrl-C and SIGTERM unwind through here too
+            outcome.durations_ms[step.name] = _ms(started)
+            notify(step.name, "failed")
+            if rollback:  # the failed step may be half done: its undo runs first
+                _undo(reversed([*done, step]), outcome, notify)
+            raise StepFailed(step.name, error, outcome) from error
+        outcome.durations_ms[step.name] = _ms(started)
+        notify(step.name, "done")
+        done.append(step)
+    return outcome
+
+
+def _undo(steps, outcome: Outcome, notify) -> None:
+    for step in steps:
+        if step.undo is None:
+            continue
+        notify(step.name, "undo")
+        try:
+            step.undo()
+        except Exception as error:  # keep undoing the others; report every failure
+            outcome.undo_failures.append(f"{step.name}: {error}")
+            notify(step.name, "undo failed")
+        else:
+            outcome.undone.append(step.name)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,32 @@
+"""Asking the operator: typed environment name, y/N, or nothing; never without a terminal."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.prompt import Confirm, Prompt
+
+from deployment.errors import NotConfirmed
+
+from . import render
+
+
+def confirmer(environment, yes: bool, dry_run: bool = False):
+    """A ``confirm(summary) -> bool`` for the engine; refuses at once when nobody can answer."""
+    mode = environment.confirm
+    if yes or mode == "none" or dry_run:
+        return lambda summary: True
+    if not sys.stdin.isatty():
+        raise NotConfirmed(
+            f"{environment.name} needs confirmation ({mode}) and there is no terminal; "
+            "pass --yes to confirm from CI. Nothing was changed."
+        )
+
+    def ask(summary: dict) -> bool:
+        render.plan(summary)
+        if mode == "type-env":
+            typed = Prompt.ask(f"Type [bold]{environment.name}[/] to deploy", console=render.err)
+            return typed.strip() == environment.name
+        return Confirm.ask(f"Deploy to {environment.name}?", default=False, console=render.err)
+
+    return ask

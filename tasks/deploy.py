@@ -1,0 +1,139 @@
+"""fab deploy: checks -> release -> plan -> backup -> confirm -> migrate -> verify -> go live."""
+
+from __future__ import annotations
+
+from fabric import task
+
+from deployment import bookkeeping, history, lock
+from deployment.deploy import Deployment
+from deployment.layout import Layout
+from deployment.steps import StepFailed
+
+from . import environment as environments
+from . import render
+from .confirm import confirmer
+from .errors import reported
+
+
+@task(
+    help={
+        "env": "environment (inventory/<env>.yml)",
+        "ref": "branch, tag or commit to deploy (default: the environment's branch); it must "
+        "be on the environment's branch",
+        "yes": "confirm without asking (CI)",
+        "dry_run": "run the read-only steps, print the plan, change nothing",
+        "allow_dangerous": "let dangerous migrations through on production",
+        "lock_wait": "seconds to wait for another deploy's lock (default: refuse at once)",
+        "json": "print the final report as one JSON document on stdout",
+        "skip_verification": "emergency override: skip the pre-deploy checks (recorded)",
+    }
+)
+@reported
+def deploy(
+    c,
+    env=None,
+    ref=None,
+    yes=False,
+    dry_run=False,
+    allow_dangerous=False,
+    lock_wait=0,
+    json=False,
+    skip_verification=False,
+):
+    """Deploy a release: checked, backed up, confirmed, migrated once, verified, switched.
+
+    A failure while migrating, verifying or going live brings code and database back
+    (on_failure: rollback) and says what happened and what to run next. Exit 0 deployed,
+    1 failed (rolled back or stopped, as reported), 2 usage/connection, 3 locked,
+    4 not confirmed.
+
+        fab deploy --env=staging
+        fab deploy --env=production --ref=v2.3.0 --yes
+    """
+    environment = environments.resolve(c, env)
+    confirm = confirmer(environment, yes, dry_run)
+    skip = environments.skip_verification(skip_verification)
+    if skip:
+        render.override_warning(environment.name)
+    hosts = environments.connect_all(c, environment)
+    deployment = Deployment(
+        environment,
+        hosts,
+        ref or environment.branch,
+        confirm,
+        notify=render.progress,
+        allow_dangerous=allow_dangerous,
+        skip_checks=skip,
+    )
+    primary, layout = deployment.primary, Layout(environment.primary.deploy_to)
+    if dry_run:
+        deployment.run(dry_run=True)
+        render.dry_run(deployment)
+        return
+    holder = lock.Holder("deploy", environment.name, ref)
+    reconnect = environments.reconnector(c, environment)
+    with (
+        lock.terminate_as_interrupt(),
+        lock.Lock(
+            primary, layout, holder, connect=reconnect, wait_seconds=float(lock_wait)
+        ) as held,
+    ):
+        others = [(h, deployment.layout(n)) for n, h in hosts.items() if h is not primary]
+        lock.check_all([h for h, _ in others], [lay for _, lay in others], environment.name, held)
+        if skip:
+            history.record(primary, layout, _event(deployment, "override", "success", {}))
+        try:
+            outcome = deployment.run()
+        except StepFailed as failure:
+            _record_failure(deployment, layout, failure)
+            render.deploy_failed(deployment, failure)
+            raise
+        _record_success(deployment, layout, outcome.durations_ms)
+    render.deployed(deployment, outcome.durations_ms, json_output=json)
+
+
+def _event(deployment, event, outcome, durations, message=None) -> history.Event:
+    release = deployment.release
+    return history.Event(
+        event=event,
+        outcome=outcome,
+        env=deployment.environment.name,
+        commit=release.commit if release else None,
+        release=release.name if release else None,
+        previous_release=deployment.previous.get(deployment.environment.primary.name),
+        backup=(deployment.backup or {}).get("id"),
+        migrations=history.Migrations(tuple(deployment.applied), tuple(deployment.reversed)),
+        durations_ms=durations,
+        message=message,
+    )
+
+
+def _record_success(deployment, layout, durations) -> None:
+    primary, env = deployment.primary, deployment.environment
+    meta = {
+        "release": deployment.release.name,
+        "commit": deployment.release.commit,
+        "state": bookkeeping.state_after(deployment.plan or {}),
+        "backup": (deployment.backup or {}).get("id"),
+    }
+    bookkeeping.write_meta(primary, layout, deployment.release.name, meta)
+    history.record(primary, layout, _event(deployment, "deploy", "success", durations))
+    events = history.read(primary, layout)
+    good = bookkeeping.good_releases(events)
+    protected = {deployment.release.name, *deployment.previous.values(), *good[-2:]}
+    for name, host in deployment.hosts.items():
+        bookkeeping.prune(host, deployment.layout(name), env.keep_releases, protected - {None})
+    bookkeeping.prune_backups(primary, layout, env.keep_backups)
+
+
+def _record_failure(deployment, layout, failure: StepFailed) -> None:
+    rolled_back = "migrate" in failure.outcome.undone or "go live" in failure.outcome.undone
+    outcome = "rolled_back" if rolled_back and not failure.outcome.undo_failures else "failed"
+    message = str(failure)
+    if failure.outcome.undo_failures:
+        message += "; could not undo: " + "; ".join(failure.outcome.undo_failures)
+    event = _event(deployment, "deploy", outcome, failure.outcome.durations_ms, message)
+    try:
+        history.record(deployment.primary, layout, event)
+    except Exception as error:  # the first error matters more; say both
+        failure.add_note(f"and the history could not be written: {error}")
