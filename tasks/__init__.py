@@ -4,8 +4,9 @@ from invoke import Collection
 
 from .deploy import deploy
 from .history import history
+from .migrate import migrate
 from .predeploy import predeploy
 from .rollback import rollback
 from .unlock import unlock
 
-ns = Collection(predeploy, deploy, rollback, history, unlock)
+ns = Collection(predeploy, deploy, rollback, migrate, history, unlock)

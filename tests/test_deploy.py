@@ -180,3 +180,26 @@ def test_a_ref_that_is_not_on_the_branch_is_refused(fleet):
     done = fleet.fab("deploy", "--env=test", "--yes", "--ref=experiment")
     assert done.returncode == 1
     assert "is not on main" in done.stderr
+
+
+def test_fab_migrate_applies_what_is_pending_on_the_current_release(fleet, postgres_server):
+    assert fleet.fab("deploy", "--env=test", "--yes").returncode == 0
+    _superuser(fleet)
+    from project import ROOT, manage
+
+    back = manage(
+        fleet.database_url,
+        "migrate",
+        "content",
+        "0001",
+        "-v0",
+        settings="cms.settings",
+        pythonpath=[fleet.origin.work, ROOT],
+    )
+    assert back.code == 0, back.stderr
+    done = fleet.fab("migrate", "--env=test", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "content.0002_asset_description" in done.stdout
+    events = json.loads(fleet.fab("history", "--env=test", "--json").stdout)["events"]
+    assert events[-1]["event"] == "migrate" and events[-1]["outcome"] == "success"
+    assert events[-1]["migrations"]["applied"] == ["content.0002_asset_description"]
