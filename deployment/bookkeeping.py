@@ -20,10 +20,12 @@ def meta_path(layout: Layout, release: str) -> str:
 
 def write_meta(host, layout: Layout, release: str, meta: dict) -> None:
     path = meta_path(layout, release)
-    command = all_of(sh(["mkdir", "-p", posixpath.dirname(path)]), to_file(sh(["cat"]), path))
-    result = host.run(command, stdin=json.dumps(meta, sort_keys=True))
-    if not result.ok:
-        raise releases.RemoteCommandFailed(f"cannot record {release} on {host.name}")
+    document = json.dumps(meta, sort_keys=True)
+    command = all_of(
+        sh(["mkdir", "-p", posixpath.dirname(path)]),
+        to_file(sh(["printf", "%s", document]), path),  # one quoted argument: stdin is slow
+    )
+    releases.run(host, command, f"recording {release}")
 
 
 def read_meta(host, layout: Layout, release: str) -> dict | None:

@@ -15,7 +15,7 @@ def confirmer(environment, yes: bool, dry_run: bool = False):
     """A ``confirm(summary) -> bool`` for the engine; refuses at once when nobody can answer."""
     mode = environment.confirm
     if yes or mode == "none" or dry_run:
-        return lambda summary: True
+        return _show_and_go_on
     if not sys.stdin.isatty():
         raise NotConfirmed(
             f"{environment.name} needs confirmation ({mode}) and there is no terminal; "
@@ -30,3 +30,9 @@ def confirmer(environment, yes: bool, dry_run: bool = False):
         return Confirm.ask(f"Deploy to {environment.name}?", default=False, console=render.err)
 
     return ask
+
+
+def _show_and_go_on(summary: dict) -> bool:
+    """No question to ask, but the plan and the rollback strategy are still shown."""
+    render.plan(summary)
+    return True

@@ -203,3 +203,125 @@ def test_fab_migrate_applies_what_is_pending_on_the_current_release(fleet, postg
     events = json.loads(fleet.fab("history", "--env=test", "--json").stdout)["events"]
     assert events[-1]["event"] == "migrate" and events[-1]["outcome"] == "success"
     assert events[-1]["migrations"]["applied"] == ["content.0002_asset_description"]
+
+
+def _checksum(postgres_server, fleet, table: str = "resource") -> str:
+    query = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
+    return _sql(postgres_server, fleet, query)[0][0]
+
+
+def _deployed_with_rows(fleet, postgres_server) -> list[str]:
+    assert fleet.fab("deploy", "--env=test", "--yes").returncode == 0
+    _superuser(fleet)
+    _sql(
+        postgres_server,
+        fleet,
+        "INSERT INTO resource (name, slug, created, is_active) VALUES ('kept', 'k', now(), true)",
+    )
+    return _live(fleet)
+
+
+def test_a_failing_verification_after_migrating_rolls_code_and_database_back(
+    fleet, postgres_server
+):
+    before = _deployed_with_rows(fleet, postgres_server)
+    checksum = _checksum(postgres_server, fleet)
+    # The migration adds a NOT NULL column the models do not have: verify_schema refuses it.
+    _add_migration(
+        fleet.origin,
+        "0003_orphan_column",
+        "        migrations.RunSQL("
+        "'ALTER TABLE resource ADD COLUMN orphan integer NOT NULL DEFAULT 0; "
+        "ALTER TABLE resource ALTER COLUMN orphan DROP DEFAULT', "
+        "reverse_sql='ALTER TABLE resource DROP COLUMN orphan'),",
+    )
+    done = fleet.fab("deploy", "--env=test", "--yes")
+    assert done.returncode == 1
+    assert "failed at verify" in done.stderr and "orphan" in done.stderr
+    assert _live(fleet) == before
+    assert _checksum(postgres_server, fleet) == checksum
+
+
+def test_a_failing_health_check_switches_every_host_back(fleet, postgres_server):
+    before = _deployed_with_rows(fleet, postgres_server)
+    checksum = _checksum(postgres_server, fleet)
+    fleet.write_inventory(
+        confirm="none", healthcheck={"url": "http://127.0.0.1:9/healthz", "timeout": 2}
+    )
+    _add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+    _add_migration(
+        fleet.origin,
+        "0003_resource_homepage",
+        "        migrations.AddField("
+        "'resource', 'homepage', models.CharField(max_length=200, default='')),",
+    )
+    done = fleet.fab("deploy", "--env=test", "--yes")
+    assert done.returncode == 1
+    assert "health check" in done.stderr
+    assert _live(fleet) == before
+    assert _checksum(postgres_server, fleet) == checksum
+    columns = _sql(
+        postgres_server,
+        fleet,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'resource'",
+    )
+    assert ("homepage",) not in columns
+    assert not (fleet.deploy_to[0] / ".deploy" / "lock").exists()
+
+
+def test_an_irreversible_migration_is_rolled_back_by_restoring_its_backup(fleet, postgres_server):
+    first = _deployed_with_rows(fleet, postgres_server)
+    _add_migration(
+        fleet.origin,
+        "0003_irreversible",
+        '        migrations.RunSQL("UPDATE resource SET slug = upper(slug)"),',
+    )
+    done = fleet.fab("deploy", "--env=test", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "restore backup" in done.stderr  # the plan said how a rollback would go
+    _sql(
+        postgres_server,
+        fleet,
+        "INSERT INTO resource (name, slug, created, is_active) VALUES ('after', 'a', now(), true)",
+    )
+    done = fleet.fab("rollback", "--env=test", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "restored from backup" in done.stdout
+    assert _live(fleet) == first
+    assert _sql(postgres_server, fleet, "SELECT name, slug FROM resource ORDER BY name") == [
+        ("kept", "k")
+    ]
+    safety = sorted((fleet.deploy_to[0] / "backups").glob("safety-*.dump"))
+    assert len(safety) == 1
+    listing = subprocess.run(
+        [_pg_restore(), "--data-only", "--table=resource", "--file=-", str(safety[0])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "after" in listing.stdout  # the rows written after the deploy are in the safety backup
+
+
+def test_dry_run_changes_nothing(fleet, postgres_server):
+    _deployed_with_rows(fleet, postgres_server)
+    tree = sorted(
+        str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
+    )
+    checksum = _checksum(postgres_server, fleet)
+    done = fleet.fab("deploy", "--env=test", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "dry run" in done.stderr
+    after = sorted(
+        str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
+    )
+    assert after == tree
+    assert _checksum(postgres_server, fleet) == checksum
+
+
+def _pg_restore() -> str:
+    import glob
+    import shutil
+
+    return (
+        shutil.which("pg_restore") or sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_restore"))[-1]
+    )
