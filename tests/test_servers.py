@@ -1,5 +1,6 @@
 """The throwaway database servers work: databases, raw SQL, URLs, templates, clean-up."""
 
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -104,19 +105,23 @@ def test_mariadb_drops_a_database_in_use(mysql_server: MariaDBServer) -> None:
 
 @pytest.mark.parametrize("server_class", [PostgresServer, MariaDBServer])
 def test_a_taken_port_fails_loudly_and_cleans_up(
-    server_class: type[PostgresServer] | type[MariaDBServer], monkeypatch: pytest.MonkeyPatch
+    server_class: type[PostgresServer] | type[MariaDBServer],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        monkeypatch.setattr("servers.base.free_port", lambda: squatter.getsockname()[1])
-        before = server_folders()
+    # A private temporary folder (other servers of this machine come and go meanwhile),
+    # traversable by the unprivileged user PostgreSQL runs as.
+    private = Path(tempfile.mkdtemp(prefix="schema-safety-test-"))
+    private.chmod(0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    try:
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", 0))
+            squatter.listen()
+            monkeypatch.setattr("servers.base.free_port", lambda: squatter.getsockname()[1])
 
-        with pytest.raises(ServerError, match="exited"):
-            server_class.start()
+            with pytest.raises(ServerError, match="exited"):
+                server_class.start()
 
-        assert server_folders() == before
-
-
-def server_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("schema-safety-*"))
+            assert list(private.iterdir()) == []
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
