@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from . import database, predeploy, releases
 from .errors import DeployError, NotConfirmed
-from .layout import Layout
+from .layout import OnHosts
 from .releases import Release
 from .steps import Step, execute
 
 
 @dataclass
-class Deployment:
+class Deployment(OnHosts):
     environment: object  # inventory.Environment
     hosts: dict  # HostSpec.name -> connected Host
     ref: str
@@ -36,17 +36,6 @@ class Deployment:
     reversed: list = field(default_factory=list)
     switched: list = field(default_factory=list)
     restored: str | None = None
-
-    @property
-    def primary(self):
-        return self.hosts[self.environment.primary.name]
-
-    @property
-    def primary_layout(self) -> Layout:
-        return Layout(self.environment.primary.deploy_to)
-
-    def layout(self, name: str) -> Layout:
-        return Layout(next(s.deploy_to for s in self.environment.hosts if s.name == name))
 
     def each(self, action) -> list:
         """``action(name, host)`` on every host in parallel; the first error is raised."""

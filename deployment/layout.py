@@ -43,3 +43,21 @@ class Layout:
     @property
     def history(self) -> str:
         return self._join(".deploy", "history.jsonl")
+
+
+class OnHosts:
+    """For operations over an environment's connected hosts (``environment``, ``hosts``)."""
+
+    environment: object
+    hosts: dict
+
+    @property
+    def primary(self):
+        return self.hosts[self.environment.primary.name]
+
+    @property
+    def primary_layout(self) -> Layout:
+        return Layout(self.environment.primary.deploy_to)
+
+    def layout(self, name: str) -> Layout:
+        return Layout(next(s.deploy_to for s in self.environment.hosts if s.name == name))

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from . import bookkeeping, database, history, releases
 from .errors import DeployError, NotConfirmed, RemoteCommandFailed
-from .layout import Layout
+from .layout import OnHosts
 from .steps import Step, execute
 
 
 @dataclass
-class Rollback:
+class Rollback(OnHosts):
     environment: object
     hosts: dict
     confirm: Callable[[dict], bool]
@@ -33,17 +33,6 @@ class Rollback:
     reversed: list = field(default_factory=list)
     restored: str | None = None
     switched: list = field(default_factory=list)
-
-    @property
-    def primary(self):
-        return self.hosts[self.environment.primary.name]
-
-    @property
-    def primary_layout(self) -> Layout:
-        return Layout(self.environment.primary.deploy_to)
-
-    def layout(self, name: str) -> Layout:
-        return Layout(next(s.deploy_to for s in self.environment.hosts if s.name == name))
 
     def run(self):
         steps = [

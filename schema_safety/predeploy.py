@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import DatabaseError, router, transaction
 
 from . import conf, history
-from .introspection import backend, read_only
+from .introspection import read_only
 from .verify import verify
 
 VERSION_SQL = {
@@ -83,7 +82,7 @@ def collect(connection, extra_critical: Sequence[str] = ()) -> Report:
     """Connect, then answer every question inside one read-only transaction."""
     started = time.monotonic()
     try:
-        with _transaction(connection) as cursor:
+        with read_only(connection) as cursor:
             report = Report(connection.alias, connection.vendor, _connectivity(cursor, connection))
             _fill(report, connection, cursor, list(extra_critical))
     except DatabaseError as error:
@@ -107,18 +106,6 @@ def _fill(report: Report, connection, cursor, extra_critical: list[str]) -> None
         connection, lambda: check_schema(connection, extra_critical, loader), _schema_error
     )
     report.critical = report.schema.get("critical", [])
-
-
-@contextmanager
-def _transaction(connection):
-    try:
-        backend(connection)
-    except NotImplementedError:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            yield cursor
-        return
-    with read_only(connection) as cursor:
-        yield cursor
 
 
 def _guarded(connection, check: Callable, fallback: Callable[[str], object]):

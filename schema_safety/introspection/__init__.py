@@ -36,8 +36,16 @@ def backend(connection):
 
 @contextmanager
 def read_only(connection):
-    """A read-only transaction with short timeouts; yields a cursor."""
-    module = backend(connection)
+    """A read-only transaction with short timeouts; yields a cursor.
+
+    On a backend this package does not know, a plain transaction (no catalog reads there).
+    """
+    try:
+        module = backend(connection)
+    except NotImplementedError:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            yield cursor
+        return
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         module.begin_read_only(
             cursor,

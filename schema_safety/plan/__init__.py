@@ -9,13 +9,11 @@ never a user table, and writes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import contextmanager
 
-from django.db import transaction
 from django.db.migrations.exceptions import NodeNotFoundError
 from django.db.migrations.executor import MigrationExecutor
 
-from ..introspection import backend, read_only
+from ..introspection import read_only
 from . import danger
 from .catalog import estimate
 from .graph import PlanError, check_history, heads, heads_after, parse_targets
@@ -27,7 +25,7 @@ __all__ = ["PlanError", "Plan", "build_plan"]
 
 def build_plan(connection, targets: Sequence[str] = ()) -> Plan:
     """The plan ``migrate`` follows to ``targets`` (``app:name``; default: every leaf)."""
-    with _reading(connection) as cursor:
+    with read_only(connection) as cursor:
         executor = _executor(connection)
         loader = executor.loader
         check_history(loader, connection)
@@ -78,15 +76,3 @@ def _migration(migration, ctx: Context, backwards: bool = False) -> Migration:
 def _applied_state(loader):
     applied = [key for key in loader.applied_migrations if key in loader.graph.nodes]
     return loader.project_state(applied, at_end=True)
-
-
-@contextmanager
-def _reading(connection):
-    try:
-        backend(connection)
-    except NotImplementedError:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            yield cursor
-        return
-    with read_only(connection) as cursor:
-        yield cursor

@@ -1,0 +1,217 @@
+"""What is deployed where, and what the environment is doing: ``fab releases`` and ``fab status``.
+
+One round trip per host, in parallel: the releases on it (name and commit) and which one is
+live; on the primary, in the same script, the history and the release records (``releases``)
+or the lock and the last event (``status``).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import bookkeeping, documents, history, lock, probe
+from .commands import sh
+from .errors import ConnectionFailed
+from .layout import Layout
+
+RELEASES_SCRIPT = (
+    'c=$(readlink "$1/current" 2>/dev/null) && printf \'current %s\\n\' "${c%/}"; '
+    'for d in "$1"/releases/*/; do [ -d "$d" ] || continue; d=${d%/}; '
+    'printf \'release %s %s\\n\' "${d##*/}" "$(git -C "$d" rev-parse HEAD 2>/dev/null || echo -)"; '
+    "done"
+)
+
+
+@dataclass(frozen=True)
+class HostState:
+    """One host: its releases (name -> commit, oldest first) and the live one."""
+
+    host: str
+    releases: dict[str, str | None] = field(default_factory=dict)
+    current: str | None = None
+    error: str | None = None  # could not connect
+
+    @property
+    def commit(self) -> str | None:
+        return self.releases.get(self.current or "")
+
+
+@dataclass(frozen=True)
+class Primary:
+    """What only the primary knows: history, release records, the lock."""
+
+    events: list[history.Event] = field(default_factory=list)
+    records: dict[str, dict] = field(default_factory=dict)
+    lock: lock.LockInfo | None = None
+
+
+def host_command(deploy_to: str) -> str:
+    """``current <path>`` (when there is one), then ``release <name> <commit or ->`` lines."""
+    return sh(["sh", "-c", RELEASES_SCRIPT, "releases", deploy_to])
+
+
+def parse_host(name: str, output: str) -> HostState:
+    found: dict[str, str | None] = {}
+    current = None
+    for line in output.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "current" and rest.strip():
+            current = posixpath.basename(rest.strip())
+        elif kind == "release" and rest.strip():
+            release, _, commit = rest.strip().partition(" ")
+            found[release] = None if commit in ("", "-") else commit
+    return HostState(name, dict(sorted(found.items())), current)
+
+
+def primary_questions(layout: Layout, want: str, marker: str) -> list[probe.Question]:
+    """``want``: "releases" (full history, release records) or "status" (lock, last event)."""
+    if want == "releases":
+        records = posixpath.dirname(bookkeeping.meta_path(layout, "x"))
+        return [
+            probe.Question("history", history.read_command(layout, None)),
+            probe.Question("records", documents.command(records, marker + "-record")),
+        ]
+    return [
+        probe.Question("history", history.read_command(layout, 1)),
+        probe.Question("lock", lock.status_command(layout)),
+    ]
+
+
+def gather(environment, connect, want: str) -> tuple[list[HostState], Primary]:
+    """Every host's releases, in parallel, and the primary's side of ``want``."""
+    extra: dict[str, Primary] = {}
+
+    def ask(spec) -> HostState:
+        try:
+            host = connect(spec)
+        except ConnectionFailed as error:
+            return HostState(spec.name, error=str(error))
+        try:
+            return _ask(environment, spec, host, want, extra)
+        finally:
+            host.close()
+
+    with ThreadPoolExecutor(max_workers=min(16, len(environment.hosts))) as pool:
+        states = list(pool.map(ask, environment.hosts))
+    if environment.primary.name not in extra:  # the primary was not among the hosts asked
+        ask(environment.primary)
+    return states, extra.get(environment.primary.name, Primary())
+
+
+def _ask(environment, spec, host, want: str, extra: dict) -> HostState:
+    layout, marker = Layout(spec.deploy_to), probe.new_marker()
+    questions = [probe.Question("host", host_command(spec.deploy_to))]
+    is_primary = spec.name == environment.primary.name
+    if is_primary:
+        questions += primary_questions(layout, want, marker)
+    sections = probe.parse(host.run(probe.script(questions, marker)).stdout, marker)
+    state = parse_host(spec.name, _output(sections, "host"))
+    if is_primary:
+        extra[spec.name] = _primary(spec.name, sections, marker)
+    return state
+
+
+def _primary(name: str, sections: dict, marker: str) -> Primary:
+    lock_section = sections.get("lock")
+    held = lock_section is not None and lock_section.ok
+    return Primary(
+        events=_events(_output(sections, "history")),
+        records=documents.parse(_output(sections, "records"), marker + "-record"),
+        lock=lock.parse_status(name, lock_section.output) if held else None,
+    )
+
+
+def _output(sections: dict, name: str) -> str:
+    section = sections.get(name)
+    return section.output if section is not None and section.ok else ""
+
+
+def _events(output: str) -> list[history.Event]:
+    events = []
+    for line in output.splitlines():
+        try:
+            events.append(history.Event.from_json(json.loads(line)))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a line cut short by an interrupted write
+    return events
+
+
+def releases_report(env: str, states: list[HostState], primary: Primary) -> dict:
+    """The ``fab releases --json`` document."""
+    bad = bookkeeping.bad_releases(primary.events)
+    return {"env": env, "hosts": [_host_releases(s, bad, primary.records) for s in states]}
+
+
+def _host_releases(state: HostState, bad: set[str], records: dict) -> dict:
+    entries = []
+    for name, commit in state.releases.items():
+        record = records.get(name) or {}
+        entries.append(
+            {
+                "name": name,
+                "commit": commit or record.get("commit"),
+                "current": name == state.current,
+                "bad": name in bad,
+                "migrations": record.get("state"),
+                "backup": record.get("backup"),
+            }
+        )
+    return {"host": state.host, "current": state.current, "error": state.error, "releases": entries}
+
+
+def status_report(env: str, states: list[HostState], primary: Primary) -> dict:
+    """The ``fab status --json`` document."""
+    ok, verdict = judge(env, states, primary)
+    return {
+        "env": env,
+        "ok": ok,
+        "verdict": verdict,
+        "hosts": [
+            {"host": s.host, "current": s.current, "commit": s.commit, "error": s.error}
+            for s in states
+        ],
+        "lock": None if primary.lock is None else _lock(primary.lock),
+        "last_event": primary.events[-1].as_json() if primary.events else None,
+    }
+
+
+def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, str]:
+    """One line: is the environment serving one release, idle, and was the last step fine?"""
+    unreachable = [s.host for s in states if s.error]
+    live = {s.current for s in states}
+    info, last = primary.lock, (primary.events[-1] if primary.events else None)
+    if unreachable:
+        return False, f"cannot reach {', '.join(unreachable)}"
+    if live == {None}:
+        return True, f"nothing deployed on {env} yet"
+    if len(live) > 1:
+        serving = ", ".join(f"{s.host}: {s.current or 'nothing'}" for s in states)
+        return False, f"hosts serve different releases ({serving}); fab rollback or fab deploy"
+    if info is not None and (info.stale or info.operator is None):
+        return False, lock.held_message(info, env)
+    if info is not None:
+        return True, f"busy: {info.holder()} running since {info.time or '?'}"
+    (release,) = live
+    if last is not None and last.outcome != "success":
+        why = f": {last.message}" if last.message else ""
+        return False, f"last {last.event} {last.outcome} at {last.time}{why}; {release} is live"
+    return True, f"{release} is live on {len(states)} host(s)"
+
+
+def _lock(info: lock.LockInfo) -> dict:
+    return {
+        "holder": info.holder(),
+        "operator": info.operator,
+        "task": info.task,
+        "ref": info.ref,
+        "pid": info.pid,
+        "host": info.host,
+        "since": info.time,
+        "refreshed": info.refreshed,
+        "age_seconds": info.age_seconds,
+        "idle_seconds": info.idle_seconds,
+        "stale": info.stale,
+    }
