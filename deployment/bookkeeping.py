@@ -67,9 +67,10 @@ def prune(host, layout: Layout, keep: int, protected: set[str]) -> list[str]:
 
 
 def prune_backups(host, layout: Layout, keep: int) -> None:
-    """Keep the newest ``keep`` backups (dump and manifest); older ones go."""
+    """Keep the newest ``keep`` backups, and apart from them the newest ``keep`` safety ones."""
     script = (
-        'ls -1t -- "$1"/*.json 2>/dev/null | tail -n +"$(($2 + 1))" | while read -r m; do '
-        'rm -f -- "$m" "${m%.json}.dump"; done'
+        'ls -1t -- "$1"/$3*.json 2>/dev/null | grep -v "/$4" | tail -n +"$(($2 + 1))" | '
+        'while read -r m; do rm -f -- "$m" "${m%.json}.dump"; done'
     )
-    host.run(sh(["sh", "-c", script, "prune", layout.backups, str(keep)]))
+    for pattern, excluded in (("", "safety-"), ("safety-", "-none-")):
+        host.run(sh(["sh", "-c", script, "prune", layout.backups, str(keep), pattern, excluded]))

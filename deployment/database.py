@@ -110,6 +110,17 @@ def restore(
     host, layout: Layout, release_path: str, manage: str, backup_: dict, commit: str
 ) -> dict:
     """Restore ``backup_`` after a safety backup of the data as it is now."""
+    verified = remote_django.run_json(
+        host,
+        release_path,
+        manage,
+        "verify_backup",
+        "--manifest",
+        manifest_path(layout, backup_["id"]),
+        accept=(0, 1),
+    )
+    if not verified.get("ok"):  # refuse before anything is taken or touched
+        raise DeployError(f"backup {backup_['id']} does not verify: {verified.get('detail')}")
     safety_id = f"safety-{datetime.now(UTC):%Y%m%d%H%M%S}-before-restoring-{backup_['id']}"
     safety = backup(host, layout, release_path, manage, safety_id, commit)
     remote_django.run_json(

@@ -97,7 +97,7 @@ class Rollback(OnHosts):
             "plan": self.plan or {},
             "backup": self._backup_id(),
             "hosts": list(self.hosts),
-            "rollback_from": self.current,
+            "action": "roll back",
         }
         if not self.confirm(summary):
             raise NotConfirmed("not confirmed: nothing was changed")

@@ -78,6 +78,7 @@ class SafeMigration:
             "plan": self.plan,
             "backup": (self.backup or {}).get("id"),
             "hosts": [self.environment.primary.name],
+            "action": "migrate",
         }
         if not self.confirm(summary):
             raise NotConfirmed("not confirmed: nothing was changed")

@@ -2,11 +2,25 @@
 
 from invoke import Collection
 
+from .backup import backup, backups, restore
 from .deploy import deploy
 from .history import history
 from .migrate import migrate
 from .predeploy import predeploy
+from .releases import releases, status
 from .rollback import rollback
 from .unlock import unlock
 
-ns = Collection(predeploy, deploy, rollback, migrate, history, unlock)
+ns = Collection(
+    predeploy,
+    deploy,
+    rollback,
+    migrate,
+    history,
+    unlock,
+    backup,
+    backups,
+    restore,
+    releases,
+    status,
+)

@@ -25,9 +25,12 @@ def confirmer(environment, yes: bool, dry_run: bool = False):
     def ask(summary: dict) -> bool:
         render.plan(summary)
         if mode == "type-env":
-            typed = Prompt.ask(f"Type [bold]{environment.name}[/] to deploy", console=render.err)
+            action = summary.get("action", "deploy")
+            prompt = f"Type [bold]{environment.name}[/] to {action}"
+            typed = Prompt.ask(prompt, console=render.err)
             return typed.strip() == environment.name
-        return Confirm.ask(f"Deploy to {environment.name}?", default=False, console=render.err)
+        question = f"{summary.get('action', 'deploy').capitalize()} {environment.name}?"
+        return Confirm.ask(question, default=False, console=render.err)
 
     return ask
 

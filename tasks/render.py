@@ -63,11 +63,14 @@ def _escape(text: str) -> str:
 
 def plan(summary: dict) -> None:
     """The migration plan and rollback strategy, before the operator confirms."""
-    plan_ = summary.get("plan") or {}
+    plan_ = summary.get("plan")
+    action = summary.get("action", "deploy")
     err.print(
-        f"\n[bold]Deploy {summary['env']}[/]: release {summary['release']} "
-        f"(commit {summary['commit'][:7]}) to {', '.join(summary['hosts'])}"
+        f"\n[bold]{action.capitalize()} {summary['env']}[/]: release {summary['release']} "
+        f"(commit {str(summary['commit'])[:7]}) on {', '.join(summary['hosts'])}"
     )
+    if not plan_:
+        return
     migrations = plan_.get("migrations", [])
     if migrations:
         table = Table(title="migrations to apply", title_justify="left")
