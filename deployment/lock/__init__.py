@@ -14,70 +14,66 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
-import os
-import posixpath
 import secrets
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from .commands import all_of, either, quiet, sh, to_file
-from .errors import DeployError, LockHeld, RemoteCommandFailed
-from .history import current_operator, timestamp
-from .hosts import Host, Result
-from .layout import Layout
+from ..commands import sh
+from ..errors import DeployError, LockHeld, RemoteCommandFailed
+from ..history import timestamp
+from ..hosts import Host, Result
+from ..layout import Layout
+from .commands import (
+    acquire_command,
+    clear_command,
+    info_path,
+    note_path,
+    refresh_command,
+    release_command,
+    status_command,
+)
+from .info import (
+    NOT_OURS,
+    POLL_SECONDS,
+    REFRESH_SECONDS,
+    STALE_AFTER,
+    TIMEOUT,
+    Holder,
+    LockInfo,
+    _json,
+    duration,
+    held_message,
+    parse_status,
+)
 
-REFRESH_SECONDS = 15.0  # heartbeat: info.json is rewritten this often while the lock is held
-STALE_AFTER = 3 * REFRESH_SECONDS  # no heartbeat for this long: the holder looks gone
-POLL_SECONDS = 2.0  # how often a waiting acquire tries again
-TIMEOUT = 30.0  # for each lock command
-NOT_OURS = 3  # exit status of a guarded command when the lock is not (or no longer) ours
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who asks for the lock, from where, and for what (``task``: deploy, rollback, ...)."""
-
-    task: str
-    env: str
-    ref: str | None = None
-    operator: str = field(default_factory=current_operator)
-    host: str = field(default_factory=socket.gethostname)
-    pid: int = field(default_factory=os.getpid)
-
-
-@dataclass(frozen=True)
-class LockInfo:
-    """A lock found on host ``where``; ages are measured with that host's clock."""
-
-    where: str
-    operator: str | None
-    task: str | None
-    time: str | None
-    token: str | None
-    pid: int | None = None
-    host: str | None = None
-    ref: str | None = None
-    refreshed: str | None = None
-    age_seconds: float | None = None  # since it was taken
-    idle_seconds: float | None = None  # since its last heartbeat
-    stale_after: float = STALE_AFTER
-
-    @property
-    def stale(self) -> bool:
-        """No heartbeat for ``stale_after`` seconds: its holder looks gone."""
-        return self.idle_seconds is not None and self.idle_seconds > self.stale_after
-
-    def holder(self) -> str:
-        if self.operator is None:
-            return "an unknown holder (no readable info.json)"
-        return f"{self.operator} ({self.task or '?'})"
+__all__ = [
+    "Holder",
+    "Lock",
+    "LockInfo",
+    "NOT_OURS",
+    "POLL_SECONDS",
+    "REFRESH_SECONDS",
+    "STALE_AFTER",
+    "TIMEOUT",
+    "acquire_command",
+    "check_all",
+    "clear",
+    "clear_command",
+    "duration",
+    "held_message",
+    "info_path",
+    "lost_message",
+    "note_path",
+    "parse_status",
+    "refresh_command",
+    "release_command",
+    "status",
+    "status_command",
+    "terminate_as_interrupt",
+]
 
 
 class Lock:
@@ -268,15 +264,9 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def held_message(info: LockInfo, env: str, on_host: bool = False) -> str:
-    where = f" (on {info.where})" if on_host else ""
-    text = f"deploy lock on {env}{where} held by {info.holder()} since {info.time or '?'}"
-    if info.idle_seconds is not None:
-        text += f", last refreshed {duration(info.idle_seconds)} ago"
-    if info.stale or info.operator is None:
-        gone = f"no heartbeat for {duration(info.idle_seconds)}" if info.stale else "no info"
-        text += f"; holder looks gone ({gone}); if so: fab unlock --env={env} --reason=..."
-    return text
+def _cannot(what: str, layout: Layout, host: Host, result: Result) -> str:
+    reason = result.stderr.strip() or f"exit status {result.exit_code}"
+    return f"cannot {what} the deploy lock {layout.lock} on {host.name}: {reason}"
 
 
 def lost_message(host: Host, layout: Layout, token: str, env: str) -> str:
@@ -286,121 +276,3 @@ def lost_message(host: Host, layout: Layout, token: str, env: str) -> str:
         return f"the deploy lock on {env} was removed while this operation held it; stopping"
     who, why, when = note.get("by", "?"), note.get("reason", ""), note.get("time", "?")
     return f"the deploy lock on {env} was cleared by {who} at {when} ({why}); stopping"
-
-
-def duration(seconds: float) -> str:
-    """``45 s``, ``12 min``, ``3 h``, ``2 days``."""
-    for unit, size, limit in (("s", 1, 120), ("min", 60, 120), ("h", 3600, 48)):
-        if seconds < size * limit:
-            return f"{int(seconds // size)} {unit}"
-    return f"{int(seconds // 86400)} days"
-
-
-# --- the remote commands: pure, each one round trip ---
-
-
-def info_path(layout: Layout) -> str:
-    return posixpath.join(layout.lock, "info.json")
-
-
-def note_path(layout: Layout) -> str:
-    return posixpath.join(posixpath.dirname(layout.lock), "unlocked.json")
-
-
-def acquire_command(layout: Layout, payload: str) -> str:
-    """``mkdir`` the lock (fails if it exists), then write info.json; undone if that fails."""
-    undo = all_of(sh(["rm", "-rf", layout.lock]), sh(["false"]))
-    return all_of(
-        sh(["mkdir", "-p", posixpath.dirname(layout.lock)]),
-        sh(["mkdir", layout.lock]),
-        either(_write(payload, info_path(layout)), undo),
-    )
-
-
-def refresh_command(layout: Layout, token: str, payload: str) -> str:
-    return _if_ours(layout, token, _write(payload, info_path(layout)))
-
-
-def release_command(layout: Layout, token: str) -> str:
-    return _if_ours(layout, token, sh(["rm", "-rf", layout.lock]))
-
-
-def clear_command(layout: Layout, token: str | None, note: str) -> str:
-    remove = all_of(_write(note, note_path(layout)), sh(["rm", "-rf", layout.lock]))
-    if token is None:  # no readable info.json: nothing to compare
-        return all_of(sh(["test", "-d", layout.lock]), remove)
-    return _if_ours(layout, token, remove)
-
-
-def status_command(layout: Layout) -> str:
-    """Lines: the host's clock, info.json's mtime (or ``-``), info.json (exit 1: no lock)."""
-    info = info_path(layout)
-    mtime = either(sh(["stat", "-c", "%Y", info]), sh(["stat", "-f", "%m", info]))
-    return all_of(
-        sh(["test", "-d", layout.lock]),
-        sh(["date", "+%s"]),
-        either(quiet(mtime), sh(["echo", "-"])),
-        either(quiet(sh(["cat", info])), sh(["true"])),
-    )
-
-
-def parse_status(where: str, output: str, stale_after: float = STALE_AFTER) -> LockInfo:
-    now, mtime, text = [*output.split("\n", 2), "", ""][:3]
-    data, clock = _json(text), _number(now)
-    fields = ("operator", "task", "time", "token", "host", "ref", "refreshed")
-    return LockInfo(
-        where=where,
-        **{key: _text(data.get(key)) for key in fields},
-        pid=data.get("pid") if isinstance(data.get("pid"), int) else None,
-        age_seconds=_difference(clock, _epoch(data.get("time"))),
-        idle_seconds=_difference(clock, _number(mtime)),
-        stale_after=stale_after,
-    )
-
-
-def _if_ours(layout: Layout, token: str, command: str) -> str:
-    """Run ``command`` only while info.json carries ``token``; else exit ``NOT_OURS``."""
-    mine = json.dumps({"token": token})[1:-1]
-    check = quiet(sh(["grep", "-qF", mine, info_path(layout)]))
-    return all_of(either(check, sh(["exit", str(NOT_OURS)])), command)
-
-
-def _write(payload: str, path: str) -> str:
-    """Write ``payload`` to a temporary file, then rename it: readers see all of it or none."""
-    temporary = f"{path}.{hashlib.sha256(payload.encode()).hexdigest()[:12]}.tmp"
-    return all_of(to_file(sh(["printf", "%s\\n", payload]), temporary), sh(["mv", temporary, path]))
-
-
-def _cannot(what: str, layout: Layout, host: Host, result: Result) -> str:
-    reason = result.stderr.strip() or f"exit status {result.exit_code}"
-    return f"cannot {what} the deploy lock {layout.lock} on {host.name}: {reason}"
-
-
-def _json(text: str) -> dict:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.strip())
-    except ValueError:
-        return None
-
-
-def _difference(now: float | None, then: float | None) -> float | None:
-    return None if now is None or then is None else max(0.0, now - then)
-
-
-def _epoch(value: object) -> float | None:
-    try:
-        return datetime.fromisoformat(str(value)).timestamp()
-    except ValueError:
-        return None
