@@ -90,14 +90,17 @@ class Rollback(OnHosts):
         raise DeployError(f"neither {self.current} nor {self.target} can move the database")
 
     def ask(self) -> None:
+        meta = bookkeeping.read_meta(self.primary, self.primary_layout, self.target) or {}
+        reverse = _operations_reversible(self.plan or {})
         summary = {
             "env": self.environment.name,
             "release": self.target,
-            "commit": self.target,
+            "commit": meta.get("commit") or "-",
             "plan": self.plan or {},
             "backup": self._backup_id(),
             "hosts": list(self.hosts),
             "action": "roll back",
+            "strategy": "reverse migrations" if reverse else "restore backup",
         }
         if not self.confirm(summary):
             raise NotConfirmed("not confirmed: nothing was changed")

@@ -72,26 +72,30 @@ def plan(summary: dict) -> None:
     if not plan_:
         return
     migrations = plan_.get("migrations", [])
+    backwards = any(m.get("backwards") for m in migrations)
     if migrations:
-        table = Table(title="migrations to apply", title_justify="left")
+        title = "migrations to reverse" if backwards else "migrations to apply"
+        table = Table(title=title, title_justify="left")
         for column in ("migration", "operations", "reversible", "danger"):
             table.add_column(column, overflow="fold")
         for m in migrations:
             operations = "\n".join(_escape(o["description"]) for o in m["operations"])
             danger = "\n".join(r for o in m["operations"] for r in o.get("reasons", []))
+            reversible = all(o.get("reversible") for o in m["operations"])
             table.add_row(
                 f"{m['app']}.{m['name']}",
                 operations,
-                "yes" if m["reversible"] else "[bold red]no[/]",
+                "yes" if reversible else "[bold red]no[/]",
                 f"[red]{_escape(danger)}[/]" if danger else "",
             )
         err.print(table)
     else:
         err.print("no migrations to apply")
-    strategy = plan_.get("strategy", "reverse migrations")
-    if strategy != "reverse migrations":
+    strategy = summary.get("strategy") or plan_.get("strategy", "reverse migrations")
+    if strategy == "restore backup":
         strategy = f"restore backup {summary.get('backup')}"
-    err.print(f"backup: {summary.get('backup') or '-'}; if it fails: [bold]{strategy}[/]")
+    what = "the way back" if backwards else "if it fails"
+    err.print(f"backup: {summary.get('backup') or '-'}; {what}: [bold]{strategy}[/]")
 
 
 def steps_summary(durations: dict) -> None:

@@ -27,7 +27,7 @@ def dump(connection, path: Path) -> None:
 
 
 def check_readable(path: Path) -> str:
-    """Open read-only: integrity_check says ok and the migration history is there."""
+    """Open read-only: integrity_check says ok (and say whether the migration history is there)."""
     try:
         with _read_only(path) as database:
             result = database.execute("PRAGMA integrity_check").fetchone()[0]
@@ -38,8 +38,8 @@ def check_readable(path: Path) -> str:
         raise BackupError(f"sqlite cannot read the dump: {error}") from None
     if result != "ok":
         raise BackupError(f"sqlite integrity_check: {result}")
-    if history is None:
-        raise BackupError("the dump has no django_migrations table")
+    if history is None:  # a database nothing was migrated into yet: the first deploy's backup
+        return "sqlite integrity_check ok, no migration history yet (empty database)"
     return "sqlite integrity_check ok, django_migrations present"
 
 
