@@ -3,7 +3,9 @@
 Copies examples/cms to a temporary folder, breaks its database the way the "Schema Safety
 Protocol" incident did (asset.resource_id became publishing_organization_id), then shows
 verify_schema finding the drift, explaining it, and repairing it without losing a row.
-Run it with `make demo`: exit 0 when the story goes as expected, 1 otherwise.
+Then scripts/demo_deploy.py tells the deploy story: fab predeploy, deploy, a failed deploy
+rolled back, fab rollback, history, on the `demo` environment (this machine, SQLite).
+Run it with `make demo`: exit 0 when both stories go as expected, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -144,25 +146,41 @@ def repair(project: Project) -> None:
     check("'Logo' -> resource 'Newsroom'" in rows, "the asset and its resource must survive")
 
 
+def schema_story(tmp: Path) -> None:
+    project = prepare(tmp)
+    start_clean(project)
+    inject_drift(project)
+    detect(project)
+    write_repair(project)
+    repair(project)
+
+
+def deploy_story(tmp: Path) -> None:
+    import demo_deploy  # imports its helpers from this module
+
+    demo_deploy.tell(tmp, first=7)
+
+
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="schema-safety-demo-") as tmp:
-        try:
-            project = prepare(Path(tmp))
-            start_clean(project)
-            inject_drift(project)
-            detect(project)
-            write_repair(project)
-            repair(project)
-        except StoryBroken as error:
-            console.print(f"\n[bold red]demo failed:[/] {escape(str(error))}")
-            return 1
+    try:
+        for story in (schema_story, deploy_story):
+            with tempfile.TemporaryDirectory(prefix="schema-safety-demo-") as tmp:
+                story(Path(tmp))
+    except StoryBroken as error:
+        console.print(f"\n[bold red]demo failed:[/] {escape(str(error))}")
+        return 1
     console.print(
         "\n[bold green]Shown:[/] a drifted column caught before it became "
         "`column asset.resource_id does not exist`, explained as a likely rename, repaired by a "
-        "generated migration, data intact. The whole suite: [bold]make test[/]"
+        "generated migration, data intact; then a deploy that migrated, verified and went live, "
+        "a broken migration rolled back with the old release still serving, and a rollback that "
+        "reversed the schema and kept every row. The whole suite: [bold]make test[/]"
     )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the copy imported as `demo`: demo_deploy raises that module's StoryBroken.
+    import demo
+
+    sys.exit(demo.main())
