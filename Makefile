@@ -32,6 +32,6 @@ demo: venv
 	$(PYTHON) scripts/demo.py
 
 bench: venv
-	$(PIP) install -q -r requirements-bench.txt
+	$(VENV)/bin/pip install -q -r requirements-bench.txt
 	$(PYTHON) bench/verify_schema.py
 	$(PYTHON) bench/predeploy.py
