@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fabric import task
 
-from deployment import bookkeeping, history, lock
+from deployment import bookkeeping, history, lock, releases
 from deployment.deploy import Deployment
 from deployment.layout import Layout
 from deployment.steps import StepFailed
@@ -59,7 +59,7 @@ def deploy(
     deployment = Deployment(
         environment,
         hosts,
-        ref or environment.branch,
+        releases.check_ref(ref) if ref else environment.branch,
         confirm,
         notify=render.progress,
         allow_dangerous=allow_dangerous,

@@ -325,3 +325,11 @@ def _pg_restore() -> str:
     return (
         shutil.which("pg_restore") or sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_restore"))[-1]
     )
+
+
+@pytest.mark.parametrize("ref", ["--upload-pack=touch /tmp/pwned", "main; touch /tmp/pwned"])
+def test_a_hostile_ref_is_refused_before_anything_runs(fleet, ref):
+    done = fleet.fab("deploy", "--env=test", "--yes", f"--ref={ref}")
+    assert done.returncode in (1, 2)
+    assert not os.path.exists("/tmp/pwned")
+    assert not (fleet.deploy_to[0] / "current").exists()
