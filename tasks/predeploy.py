@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from fabric import task
 from invoke.exceptions import Exit
 
+from deployment import history
 from deployment import predeploy as engine
+from deployment.commands import sh
+from deployment.errors import DeployError
+from deployment.layout import Layout
 
 from . import environment as environments
 from . import render
@@ -34,6 +40,7 @@ def predeploy(c, env=None, json=False, skip_verification=False):
     environment = environments.resolve(c, env)
     if environments.skip_verification(skip_verification):
         render.override_warning(environment.name)
+        _record_override(c, environment)
         report = engine.skipped(environment)
     else:
         report = engine.run(environment, environments.connector(c, environment))
@@ -45,3 +52,21 @@ def predeploy(c, env=None, json=False, skip_verification=False):
         raise Exit(code=2)
     if not report.ok:
         raise Exit(code=1)
+
+
+def _record_override(c, environment) -> None:
+    """Write the override to the history once there is one (an emergency may lack a host)."""
+    layout = Layout(environment.primary.deploy_to)
+    event = history.Event(
+        event="override",
+        outcome="success",
+        env=environment.name,
+        message="fab predeploy: every check skipped (SKIP_VERIFICATION)",
+    )
+    try:
+        primary = environments.connector(c, environment)(environment.primary)
+        if primary.run(sh(["test", "-d", posixpath.dirname(layout.history)])).ok:
+            history.record(primary, layout, event)
+        primary.close()
+    except DeployError as error:
+        render.err.print(f"[yellow]the override could not be recorded: {error}[/]")

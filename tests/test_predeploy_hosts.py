@@ -238,3 +238,12 @@ def test_containers_are_read_from_compose_through_the_host_shell(
     status, text = results["lines-v2.26-unhealthy.json"]
     assert status == "fail"
     assert "worker exited (exit code 1)" in text and "web unhealthy" in text
+
+
+def test_the_override_is_recorded_once_there_is_a_history(deployed):
+    (deployed.deploy_to[0] / ".deploy").mkdir(parents=True, exist_ok=True)
+    done = deployed.fab("predeploy", "--env=test", env={"SKIP_VERIFICATION": "true"})
+    assert done.returncode == 0, done.stderr
+    events = json.loads(deployed.fab("history", "--env=test", "--json").stdout)["events"]
+    assert [(e["event"], e["outcome"]) for e in events] == [("override", "success")]
+    assert "SKIP_VERIFICATION" in events[0]["message"]
