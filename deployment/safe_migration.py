@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import database
+from .commands import sh
 from .errors import DeployError, NotConfirmed
 from .layout import Layout
 from .steps import Step, execute
@@ -22,6 +23,7 @@ class SafeMigration:
     host: object  # the primary, connected
     confirm: Callable[[dict], bool]
     notify: Callable[[str, str], None] = lambda step, state: None
+    skip_checks: bool = False  # the emergency override: no verification before migrating
     plan: dict | None = None
     backup: dict | None = None
     applied: list = field(default_factory=list)
@@ -49,6 +51,11 @@ class SafeMigration:
         return execute(steps, rollback=rollback, dry_run=dry_run, notify=self.notify)
 
     def verify_before(self) -> None:
+        env = self.environment.name
+        if not self.host.run(sh(["test", "-e", self.path])).ok:
+            raise DeployError(f"nothing is deployed to {env} yet: run fab deploy --env={env} first")
+        if self.skip_checks:
+            return
         try:
             database.verify(
                 self.host, self.path, self.environment.manage, system_checks=False, pending_ok=True

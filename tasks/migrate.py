@@ -20,10 +20,12 @@ from .errors import reported
         "yes": "confirm without asking (CI)",
         "dry_run": "verify and plan only; change nothing",
         "lock_wait": "seconds to wait for another operation's lock",
+        "skip_verification": "emergency override: no schema verification before migrating "
+        "(also SKIP_VERIFICATION=true; recorded)",
     }
 )
 @reported
-def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0):
+def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0, skip_verification=False):
     """Migrate the current release's database safely: verify, back up, plan, confirm, migrate.
 
     The Schema Safety Protocol's safe_migration.sh, on the primary host. A failure
@@ -35,7 +37,10 @@ def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0):
     confirm = confirmer(environment, yes, dry_run)
     connect = environments.connector(c, environment)
     primary = connect(environment.primary)
-    work = SafeMigration(environment, primary, confirm, notify=render.progress)
+    skip = environments.skip_verification(skip_verification)
+    if skip:
+        render.override_warning(environment.name)
+    work = SafeMigration(environment, primary, confirm, notify=render.progress, skip_checks=skip)
     if dry_run:
         work.run(dry_run=True)
         render.plan(
@@ -52,8 +57,18 @@ def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0):
     holder = lock.Holder("migrate", environment.name)
     with (
         lock.terminate_as_interrupt(),
-        lock.Lock(primary, work.layout, holder, connect=environments.reconnector(c, environment)),
+        lock.Lock(
+            primary,
+            work.layout,
+            holder,
+            connect=environments.reconnector(c, environment),
+            wait_seconds=float(lock_wait),
+        ),
     ):
+        if skip:
+            message = "fab migrate: schema verification before migrating skipped"
+            override = history.Event("override", "success", environment.name, message=message)
+            history.record(primary, work.layout, override)
         try:
             outcome = work.run()
         except StepFailed as failure:
