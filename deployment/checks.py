@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from . import containers as compose
+from . import promotion as promotions
 from .probe import Section
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
@@ -26,6 +27,7 @@ ORDER = (
     "disk_space",
     "lock",
 )
+PROMOTION = "promotion"  # after ORDER, where the environment has promote_from
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Facts:
     primary_name: str
     django: dict | None = None  # predeploy_report JSON, primary only
     local: bool = False  # this machine, no SSH
+    promote_from: str | None = None
+    source: promotions.Source | None = None  # promote_from's history, primary only
 
     def deployed(self) -> bool:
         current = self.sections.get("current")
@@ -72,6 +76,8 @@ def evaluate(facts: Facts, elapsed_ms: int = 0) -> list[Check]:
         disk_space(facts),
         lock(facts),
     ]
+    if facts.promote_from:
+        checks.append(promotion(facts))
     return [Check(c.name, c.status, c.detail, elapsed_ms) for c in checks]
 
 
@@ -108,20 +114,40 @@ def branch(facts: Facts) -> Check:
     if answer is None or not answer.ok:
         detail = _last_line(answer.output if answer else "") or "git ls-remote failed"
         return Check("branch", FAIL, f"cannot read {facts.repository}: {detail}")
-    tips = [
-        line.split()[0]
-        for line in answer.output.splitlines()
-        if line.split()[1:] == [f"refs/heads/{facts.branch}"]
-    ]  # ls-remote's pattern also matches refs/heads/feature/<branch>: keep the branch itself
-    if not tips:
+    tip = _tip(facts)
+    if tip is None:
         return Check("branch", FAIL, f"branch {facts.branch} does not exist on {facts.repository}")
-    tip = tips[0][:7]
+    tip = tip[:7]
     if facts.deployed() and not facts.sections["on_branch"].ok:
         commit = facts.sections["commit"].output.strip()[:7]
         return Check(
             "branch", WARN, f"current release {commit} is not on {facts.branch} (tip {tip})"
         )
     return Check("branch", PASS, f"{facts.branch} at {tip}")
+
+
+def _tip(facts: Facts) -> str | None:
+    """The branch's tip commit in the ``branch`` section's ls-remote output."""
+    answer = facts.sections.get("branch")
+    tips = [
+        line.split()[0]
+        for line in (answer.output if answer and answer.ok else "").splitlines()
+        if line.split()[1:] == [f"refs/heads/{facts.branch}"]
+    ]  # ls-remote's pattern also matches refs/heads/feature/<branch>: keep the branch itself
+    return tips[0] if tips else None
+
+
+def promotion(facts: Facts) -> Check:
+    """Was the branch's tip deployed to the environment this one is promoted from?"""
+    if not facts.primary:
+        return Check(PROMOTION, SKIP, f"checked on the primary, {facts.primary_name}")
+    if facts.source is None:
+        return Check(PROMOTION, FAIL, f"the history of {facts.promote_from} was not read")
+    tip = _tip(facts)
+    if tip is None:
+        return Check(PROMOTION, FAIL, f"no tip of {facts.branch} to check")
+    passed, detail = promotions.verdict(facts.source, tip)
+    return Check(PROMOTION, PASS if passed else FAIL, detail)
 
 
 def containers(facts: Facts) -> Check:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import database, predeploy, releases
+from . import database, history, predeploy, promotion, releases
 from .errors import DeployError, NotConfirmed
 from .layout import OnHosts
 from .releases import Release
@@ -27,6 +27,9 @@ class Deployment(OnHosts):
     notify: Callable[[str, str], None] = lambda step, state: None
     allow_dangerous: bool = False
     skip_checks: bool = False
+    promotion_source: promotion.Source | None = None  # promote_from's history (tasks read it)
+    force_promotion: bool = False
+    dry_run: bool = False
     # What the run found and did, for the report and the history.
     release: Release | None = None
     previous: dict = field(default_factory=dict)  # host name -> release name or None
@@ -59,22 +62,42 @@ class Deployment(OnHosts):
 
     def run(self, *, dry_run: bool = False):
         rollback = self.environment.on_failure == "rollback"
+        self.dry_run = dry_run
         return execute(self.steps(), rollback=rollback, dry_run=dry_run, notify=self.notify)
 
     # --- steps ---
 
     def check(self) -> None:
+        self.promote()
         if self.skip_checks:
             return
-        report = predeploy.run(self.environment, lambda spec: self.hosts[spec.name], close=False)
+        report = predeploy.run(
+            self.environment,
+            lambda spec: self.hosts[spec.name],
+            close=False,
+            source=self.promotion_source,
+        )
         failed = [
             f"{h.host}: {c.name} ({c.detail})"
             for h in report.hosts
             for c in h.checks
-            if c.status == "fail" and c.name not in ("lock",)
+            if c.status == "fail" and c.name not in ("lock", "promotion")  # gated by promote()
         ]
         if failed:
             raise DeployError("pre-deploy checks failed: " + "; ".join(failed[:5]))
+
+    def promote(self) -> None:
+        """The promotion gate, for the commit ``ref`` names (before anything is fetched)."""
+        if self.promotion_source is None:
+            return
+        listing = self.primary.run(promotion.ls_remote(self.environment.repository)).stdout
+        commit = promotion.resolve(self.ref, listing)
+        message = promotion.gate(
+            self.environment, self.promotion_source, commit, self.force_promotion
+        )
+        if message and not self.dry_run:
+            event = history.Event("override", "success", self.environment.name, message=message)
+            history.record(self.primary, self.primary_layout, event)
 
     def create_release(self) -> None:
         env = self.environment

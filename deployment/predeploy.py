@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import checks, probe, remote_django
+from . import checks, probe, promotion, remote_django
 from .errors import ConnectionFailed
 from .layout import Layout
 
@@ -54,15 +54,21 @@ class Report:
         }
 
 
-def run(environment, connect, close: bool = True) -> Report:
+def run(environment, connect, close: bool = True, source=None) -> Report:
     """Check every host; ``connect(host_spec) -> Host`` opens (and verifies) a connection.
 
     ``close=False`` leaves the connections open for the caller (a deploy reuses them).
+    ``source``: the ``promote_from`` environment's history, when the caller read it already.
     """
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts))) as pool:
+    with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts) + 1)) as pool:
+        # Submitted first, so it runs while the primary's check waits for it.
+        promoted = pool.submit(lambda: source or promotion.read_source(environment, connect))
         reports = list(
-            pool.map(lambda spec: _check_host(environment, spec, connect, close), environment.hosts)
+            pool.map(
+                lambda spec: _check_host(environment, spec, connect, close, promoted),
+                environment.hosts,
+            )
         )
     return Report(environment.name, tuple(reports), _ms(started))
 
@@ -72,12 +78,12 @@ def skipped(environment) -> Report:
     return Report(environment.name, (), 0, skipped=True)
 
 
-def _check_host(environment, spec, connect, close: bool) -> HostReport:
+def _check_host(environment, spec, connect, close: bool, promoted) -> HostReport:
     started = time.monotonic()
     try:
         host = connect(spec)
         try:
-            facts = _ask(environment, spec, host)
+            facts = _ask(environment, spec, host, promoted)
         finally:
             if close:
                 host.close()
@@ -87,7 +93,7 @@ def _check_host(environment, spec, connect, close: bool) -> HostReport:
     return HostReport(spec.name, tuple(checks.evaluate(facts, _ms(started))))
 
 
-def _ask(environment, spec, host) -> checks.Facts:
+def _ask(environment, spec, host, promoted) -> checks.Facts:
     layout = Layout(spec.deploy_to)
     primary = spec.name == environment.primary.name
     questions = probe.shell_questions(
@@ -108,6 +114,8 @@ def _ask(environment, spec, host) -> checks.Facts:
         primary_name=environment.primary.name,
         django=django,
         local=spec.is_local,
+        promote_from=environment.promote_from,
+        source=promoted.result() if primary and environment.promote_from else None,
     )
 
 

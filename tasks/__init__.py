@@ -3,6 +3,7 @@
 from invoke import Collection
 
 from .backup import backup, backups, restore
+from .compare import compare
 from .deploy import deploy
 from .history import history
 from .migrate import migrate
@@ -23,4 +24,5 @@ ns = Collection(
     restore,
     releases,
     status,
+    compare,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fabric import task
 
-from deployment import bookkeeping, history, lock, releases
+from deployment import bookkeeping, history, lock, promotion, releases
 from deployment.deploy import Deployment
 from deployment.layout import Layout
 from deployment.steps import StepFailed
@@ -26,6 +26,8 @@ from .errors import reported
         "lock_wait": "seconds to wait for another deploy's lock (default: refuse at once)",
         "json": "print the final report as one JSON document on stdout",
         "skip_verification": "emergency override: skip the pre-deploy checks (recorded)",
+        "force_promotion": "deploy a commit never deployed to the promote_from environment "
+        "(recorded)",
     }
 )
 @reported
@@ -39,6 +41,7 @@ def deploy(
     lock_wait=0,
     json=False,
     skip_verification=False,
+    force_promotion=False,
 ):
     """Deploy a release: checked, backed up, confirmed, migrated once, verified, switched.
 
@@ -49,6 +52,9 @@ def deploy(
 
         fab deploy --env=staging
         fab deploy --env=production --ref=v2.3.0 --yes
+
+    With ``promote_from: staging``, only commits staging deployed successfully go out;
+    ``--force-promotion`` overrides that, and the override is written to the history.
     """
     environment = environments.resolve(c, env)
     confirm = confirmer(environment, yes, dry_run)
@@ -64,6 +70,8 @@ def deploy(
         notify=render.progress,
         allow_dangerous=allow_dangerous,
         skip_checks=skip,
+        promotion_source=promotion.read_source(environment, environments.connector(c, environment)),
+        force_promotion=force_promotion,
     )
     primary, layout = deployment.primary, Layout(environment.primary.deploy_to)
     if dry_run:
