@@ -169,7 +169,17 @@ class Deployment(OnHosts):
         self.applied = report["applied"]
 
     def unmigrate(self) -> None:
-        """Back to the state before: reverse migrations, or restore the backup."""
+        """Back to the state before: reverse migrations, or restore the backup.
+
+        Not while a host still serves the new release: its migrations must stay applied.
+        """
+        if self.switched:
+            env = self.environment.name
+            raise DeployError(
+                f"migrations left applied: {', '.join(self.switched)} serve "
+                f"{self.release.name}, which needs them; once every host answers: "
+                f"fab status --env={env}, then fab deploy --env={env} or fab rollback --env={env}"
+            )
         self.reversed, self.restored = database.bring_back(
             self.primary,
             self.primary_layout,
@@ -189,13 +199,36 @@ class Deployment(OnHosts):
         self.each(lambda name, host: _restart_and_check(self, name, host))
 
     def go_back(self) -> None:
+        """Switch every host that switched back to its previous release.
+
+        If one cannot be reached, the fleet must not stay mixed: the hosts already switched
+        back go forward again, so that every host serves the new release, whose migrations
+        then stay applied (``unmigrate`` sees ``switched`` and leaves them).
+        """
+        lost, back = [], []
         for name in list(self.switched):
             previous = self.previous.get(name)
-            if previous:
-                host, layout = self.hosts[name], self.layout(name)
-                releases.run(host, releases.switch(layout, previous), "switching back")
-                _restart(self, name, host)
+            try:
+                if previous:
+                    host, layout = self.hosts[name], self.layout(name)
+                    releases.run(host, releases.switch(layout, previous), "switching back")
+                    _restart(self, name, host)
+            except DeployError as error:
+                lost.append(f"{name} ({error})")
+                continue
+            back.append(name)
             self.switched.remove(name)
+        if not lost:
+            return
+        for name in back:
+            host = self.hosts[name]
+            releases.run(host, releases.switch(self.layout(name), self.release.name), "switching")
+            _restart(self, name, host)
+            self.switched.append(name)
+        raise DeployError(
+            f"cannot switch back {'; '.join(lost)}: so that no host is left on another release, "
+            f"every reachable host serves {self.release.name} again"
+        )
 
     def summary(self) -> dict:
         return {

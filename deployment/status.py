@@ -189,7 +189,8 @@ def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, st
         return True, f"nothing deployed on {env} yet"
     if len(live) > 1:
         serving = ", ".join(f"{s.host}: {s.current or 'nothing'}" for s in states)
-        return False, f"hosts serve different releases ({serving}); fab rollback or fab deploy"
+        advice = "bring them together with fab rollback --to=RELEASE (one of those) or fab deploy"
+        return False, f"hosts serve different releases ({serving}); {advice}"
     if info is not None and (info.stale or info.operator is None):
         return False, lock.held_message(info, env)
     if info is not None:

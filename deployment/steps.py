@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import DeployError
+from .errors import DeployError, LockHeld, NotConfirmed
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class StepFailed(DeployError):
     def __init__(self, step: str, error: BaseException, outcome: Outcome):
         self.step, self.error, self.outcome = step, error, outcome
         super().__init__(f"{step} failed: {error}")
-        if isinstance(error, DeployError):
+        # Declined (4) and locked (3) keep their codes; any other failed step is a 1.
+        if isinstance(error, NotConfirmed | LockHeld):
             self.exit_code = error.exit_code
 
 

@@ -142,10 +142,9 @@ def deploy_failed(deployment, failure) -> None:
         err.print(f"[bold red]could not undo[/]: {_escape('; '.join(outcome.undo_failures))}")
         err.print(f"next: fab status --env={env}, then see docs/runbook.md")
     else:
-        live = ", ".join(f"{h}: {r}" for h, r in deployment.previous.items())
-        err.print(
-            f"live again: {live or 'nothing was live'}; next: fix, then fab deploy --env={env}"
-        )
+        live = ", ".join(f"{h}: {r or 'nothing'}" for h, r in deployment.previous.items())
+        where = f"live: {live}" if live else "no host was changed"
+        err.print(f"{where}; next: fix the cause, then fab deploy --env={env}")
 
 
 def deployed(deployment, durations: dict, json_output: bool) -> None:
