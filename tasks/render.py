@@ -178,8 +178,10 @@ def rolled_back(work, durations: dict) -> None:
         if work.reversed
         else "database unchanged"
     )
-    out.print(
-        f"[bold green]rolled back[/] {work.environment.name} from {work.current} to "
-        f"{work.target}; {database}"
+    moved = (
+        f"from {work.current} to {work.target}"
+        if work.current != work.target
+        else (f"every host on {work.target}")
     )
+    out.print(f"[bold green]rolled back[/] {work.environment.name} {moved}; {database}")
     steps_summary(durations)
