@@ -4,9 +4,13 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import fabric
 import pytest
 from servers import MariaDBServer, PostgresServer
 from servers.sshd import SshdServer, SshdServers
+
+from deployment.hosts import Host, KnownHosts, connect
+from deployment.layout import Layout
 
 # --- throwaway database servers ---
 # Started on first use and stopped at the end of the session; see tests/servers/.
@@ -59,3 +63,43 @@ def sshd_server(sshd_servers: SshdServers) -> SshdServer:
 def known_hosts_file(sshd_servers: SshdServers) -> Callable[..., Path]:
     """``known_hosts_file(*servers, hashed=False) -> Path``: a known_hosts file for them."""
     return sshd_servers.known_hosts
+
+
+# --- connections to those servers, for engine tests ---
+
+Connect = Callable[[], Host]
+
+
+def fabric_config(key: Path) -> fabric.Config:
+    """Only ``key`` authenticates (no agent, no ~/.ssh keys), no ssh_config file."""
+    connect_kwargs = {"key_filename": [str(key)], "allow_agent": False, "look_for_keys": False}
+    return fabric.Config(runtime_ssh_path=os.devnull, overrides={"connect_kwargs": connect_kwargs})
+
+
+@pytest.fixture
+def opener(sshd_server, known_hosts_file) -> Iterator[Connect]:
+    """``opener()``: a new connection to the test server as root; all closed afterwards."""
+    known = KnownHosts([known_hosts_file(sshd_server)])
+    config = fabric_config(sshd_server.client_key_path)
+    opened: list[Host] = []
+
+    def open_host() -> Host:
+        host = connect(
+            sshd_server.host, port=sshd_server.port, user="root", known_hosts=known, config=config
+        )
+        opened.append(host)
+        return host
+
+    yield open_host
+    for host in opened:
+        host.close()
+
+
+@pytest.fixture
+def host(opener: Connect) -> Host:
+    return opener()
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    return Layout(str(tmp_path / "srv"))

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import fabric
 import pytest
 from fleet import Fleet, Origin
 
 from deployment import history
 from deployment.history import Event, Migrations
-from deployment.hosts import Host, KnownHosts, connect
+from deployment.hosts import Host
 from deployment.layout import Layout
 
 Connect = Callable[[], Host]
@@ -32,41 +30,6 @@ CONTRACT_KEYS = [
     "durations_ms",
     "message",
 ]
-
-
-def fabric_config(key: Path) -> fabric.Config:
-    """Only ``key`` authenticates (no agent, no ~/.ssh keys), no ssh_config file."""
-    connect_kwargs = {"key_filename": [str(key)], "allow_agent": False, "look_for_keys": False}
-    return fabric.Config(runtime_ssh_path=os.devnull, overrides={"connect_kwargs": connect_kwargs})
-
-
-@pytest.fixture
-def opener(sshd_server, known_hosts_file) -> Iterator[Connect]:
-    """``opener()``: a new connection to the test server as root; all closed afterwards."""
-    known = KnownHosts([known_hosts_file(sshd_server)])
-    config = fabric_config(sshd_server.client_key_path)
-    opened: list[Host] = []
-
-    def open_host() -> Host:
-        host = connect(
-            sshd_server.host, port=sshd_server.port, user="root", known_hosts=known, config=config
-        )
-        opened.append(host)
-        return host
-
-    yield open_host
-    for host in opened:
-        host.close()
-
-
-@pytest.fixture
-def host(opener: Connect) -> Host:
-    return opener()
-
-
-@pytest.fixture
-def layout(tmp_path: Path) -> Layout:
-    return Layout(str(tmp_path / "srv"))
 
 
 def deploy(number: int, **fields) -> Event:
