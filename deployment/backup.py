@@ -10,7 +10,7 @@ import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from . import database, documents, remote_django
+from . import database, documents
 from .commands import sh
 from .errors import DeployError, UsageError
 from .layout import Layout
@@ -80,25 +80,8 @@ def find(found: list[dict], backup_id: str, where: str) -> dict:
     raise DeployError(f"no backup {backup_id} on {where}; the newest there: {known}")
 
 
-def verify(host, layout: Layout, manage: str, current: Live, backup_id: str) -> None:
-    """Refuse a backup whose dump is damaged or unreadable, before anything changes."""
-    report = remote_django.run_json(
-        host,
-        current.path,
-        manage,
-        "verify_backup",
-        "--manifest",
-        database.manifest_path(layout, backup_id),
-        accept=(0, 1),
-    )
-    if not report.get("ok"):
-        reason = report.get("detail") or report.get("error") or "unknown reason"
-        raise DeployError(f"backup {backup_id} failed verification, nothing changed: {reason}")
-
-
 def restore(host, layout: Layout, manage: str, current: Live, manifest: dict) -> dict:
     """Verify ``manifest``'s backup, take a safety backup, restore; the safety manifest."""
-    verify(host, layout, manage, current, manifest["id"])
     return database.restore(host, layout, current.path, manage, manifest, current.commit)
 
 

@@ -30,6 +30,12 @@ def backup(
         "--commit",
         commit,
     )
+    verify_backup(host, layout, release_path, manage, backup_id)
+    return manifest
+
+
+def verify_backup(host, layout: Layout, release_path: str, manage: str, backup_id: str) -> None:
+    """The backup's checksum holds and the restore tool reads it; DeployError otherwise."""
     verified = remote_django.run_json(
         host,
         release_path,
@@ -40,8 +46,8 @@ def backup(
         accept=(0, 1),
     )
     if not verified.get("ok"):
-        raise DeployError(f"backup {backup_id} did not verify: {verified.get('detail')}")
-    return manifest
+        reason = verified.get("detail") or verified.get("error") or "unknown reason"
+        raise DeployError(f"backup {backup_id} failed verification, nothing changed: {reason}")
 
 
 def manifest_path(layout: Layout, backup_id: str) -> str:
@@ -110,17 +116,7 @@ def restore(
     host, layout: Layout, release_path: str, manage: str, backup_: dict, commit: str
 ) -> dict:
     """Restore ``backup_`` after a safety backup of the data as it is now."""
-    verified = remote_django.run_json(
-        host,
-        release_path,
-        manage,
-        "verify_backup",
-        "--manifest",
-        manifest_path(layout, backup_["id"]),
-        accept=(0, 1),
-    )
-    if not verified.get("ok"):  # refuse before anything is taken or touched
-        raise DeployError(f"backup {backup_['id']} does not verify: {verified.get('detail')}")
+    verify_backup(host, layout, release_path, manage, backup_["id"])  # before touching anything
     safety_id = f"safety-{datetime.now(UTC):%Y%m%d%H%M%S}-before-restoring-{backup_['id']}"
     safety = backup(host, layout, release_path, manage, safety_id, commit)
     remote_django.run_json(

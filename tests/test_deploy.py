@@ -7,6 +7,7 @@ import os
 import subprocess
 
 import pytest
+from deploying import add_field, add_migration, checksum
 from fleet import Fleet, Origin
 
 ROWS = "SELECT count(*) FROM resource"
@@ -36,29 +37,6 @@ def _sql(postgres_server, fleet, sql):
     return postgres_server.execute(fleet.db, sql)
 
 
-def _add_field(origin: Origin, line: str) -> None:
-    """A new Resource field in the models (the migration follows separately)."""
-    models = origin.work / "content" / "models.py"
-    anchor = "    is_active = models.BooleanField(default=True)\n"
-    models.write_text(models.read_text().replace(anchor, anchor + f"    {line}\n"))
-
-
-def _add_migration(origin: Origin, name: str, body: str) -> None:
-    path = origin.work / "content" / "migrations" / f"{name}.py"
-    path.write_text(
-        "from django.db import migrations, models\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        f"    dependencies = [('content', '{_leaf(origin)}')]\n"
-        f"    operations = [\n{body}\n    ]\n"
-    )
-    origin.commit(f"migration {name}")
-
-
-def _leaf(origin: Origin) -> str:
-    names = sorted(p.stem for p in (origin.work / "content" / "migrations").glob("0*.py"))
-    return names[-1]
-
-
 def _superuser(fleet) -> None:
     fleet.add_superuser()
 
@@ -75,8 +53,8 @@ def test_first_deploy_then_a_migration_then_rollback_keeps_every_row(fleet, post
         "INSERT INTO resource (name, slug, created, is_active) VALUES ('before', 'b', now(), true)",
     )
 
-    _add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
-    _add_migration(
+    add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+    add_migration(
         fleet.origin,
         "0003_resource_homepage",
         "        migrations.AddField("
@@ -129,13 +107,13 @@ def test_a_migration_failing_halfway_leaves_the_previous_release_and_data(fleet,
         fleet,
         "INSERT INTO resource (name, slug, created, is_active) VALUES ('kept', 'k', now(), true)",
     )
-    _add_field(fleet.origin, "note = models.TextField(default='')")
-    _add_migration(
+    add_field(fleet.origin, "note = models.TextField(default='')")
+    add_migration(
         fleet.origin,
         "0003_add_note",
         "        migrations.AddField('resource', 'note', models.TextField(default='')),",
     )
-    _add_migration(
+    add_migration(
         fleet.origin,
         "0004_broken",
         "        migrations.RunSQL('SELECT 1/0', reverse_sql=migrations.RunSQL.noop),",
@@ -205,11 +183,6 @@ def test_fab_migrate_applies_what_is_pending_on_the_current_release(fleet, postg
     assert events[-1]["migrations"]["applied"] == ["content.0002_asset_description"]
 
 
-def _checksum(postgres_server, fleet, table: str = "resource") -> str:
-    query = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
-    return _sql(postgres_server, fleet, query)[0][0]
-
-
 def _deployed_with_rows(fleet, postgres_server) -> list[str]:
     assert fleet.fab("deploy", "--env=test", "--yes").returncode == 0
     _superuser(fleet)
@@ -225,9 +198,9 @@ def test_a_failing_verification_after_migrating_rolls_code_and_database_back(
     fleet, postgres_server
 ):
     before = _deployed_with_rows(fleet, postgres_server)
-    checksum = _checksum(postgres_server, fleet)
+    data = checksum(postgres_server, fleet)
     # The migration adds a NOT NULL column the models do not have: verify_schema refuses it.
-    _add_migration(
+    add_migration(
         fleet.origin,
         "0003_orphan_column",
         "        migrations.RunSQL("
@@ -239,17 +212,17 @@ def test_a_failing_verification_after_migrating_rolls_code_and_database_back(
     assert done.returncode == 1
     assert "failed at verify" in done.stderr and "orphan" in done.stderr
     assert _live(fleet) == before
-    assert _checksum(postgres_server, fleet) == checksum
+    assert checksum(postgres_server, fleet) == data
 
 
 def test_a_failing_health_check_switches_every_host_back(fleet, postgres_server):
     before = _deployed_with_rows(fleet, postgres_server)
-    checksum = _checksum(postgres_server, fleet)
+    data = checksum(postgres_server, fleet)
     fleet.write_inventory(
         confirm="none", healthcheck={"url": "http://127.0.0.1:9/healthz", "timeout": 2}
     )
-    _add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
-    _add_migration(
+    add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+    add_migration(
         fleet.origin,
         "0003_resource_homepage",
         "        migrations.AddField("
@@ -259,7 +232,7 @@ def test_a_failing_health_check_switches_every_host_back(fleet, postgres_server)
     assert done.returncode == 1
     assert "health check" in done.stderr
     assert _live(fleet) == before
-    assert _checksum(postgres_server, fleet) == checksum
+    assert checksum(postgres_server, fleet) == data
     columns = _sql(
         postgres_server,
         fleet,
@@ -271,7 +244,7 @@ def test_a_failing_health_check_switches_every_host_back(fleet, postgres_server)
 
 def test_an_irreversible_migration_is_rolled_back_by_restoring_its_backup(fleet, postgres_server):
     first = _deployed_with_rows(fleet, postgres_server)
-    _add_migration(
+    add_migration(
         fleet.origin,
         "0003_irreversible",
         '        migrations.RunSQL("UPDATE resource SET slug = upper(slug)"),',
@@ -307,7 +280,7 @@ def test_dry_run_changes_nothing(fleet, postgres_server):
     tree = sorted(
         str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
     )
-    checksum = _checksum(postgres_server, fleet)
+    data = checksum(postgres_server, fleet)
     done = fleet.fab("deploy", "--env=test", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "dry run" in done.stderr
@@ -315,7 +288,7 @@ def test_dry_run_changes_nothing(fleet, postgres_server):
         str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
     )
     assert after == tree
-    assert _checksum(postgres_server, fleet) == checksum
+    assert checksum(postgres_server, fleet) == data
 
 
 def _pg_restore() -> str:
