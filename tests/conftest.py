@@ -103,3 +103,13 @@ def host(opener: Connect) -> Host:
 @pytest.fixture
 def layout(tmp_path: Path) -> Layout:
     return Layout(str(tmp_path / "srv"))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, sshd_server):
+    """An environment ``test`` on the shared sshd host, no database work (modules may override)."""
+    from fleet import Fleet, Origin
+
+    fleet = Fleet(tmp_path, Origin(tmp_path), [sshd_server], "sqlite:///unused.sqlite3")
+    fleet.trust()
+    return fleet

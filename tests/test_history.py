@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fleet import Fleet, Origin
+from fleet import Fleet
 
 from deployment import history
 from deployment.history import Event, Migrations
@@ -153,13 +153,6 @@ def test_a_very_long_message_is_shortened(host: Host, layout: Layout) -> None:
 
 
 # --- fab history ---
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, sshd_server) -> Fleet:
-    fleet = Fleet(tmp_path, Origin(tmp_path), [sshd_server], "sqlite:///unused.sqlite3")
-    fleet.trust()
-    return fleet
 
 
 @pytest.mark.integration

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fleet import Fleet, Origin
+from fleet import Fleet
 from project import ROOT
 
 from deployment import history, lock
@@ -353,13 +353,6 @@ def test_hostile_deploy_to_runs_nothing(host: Host, tmp_path: Path) -> None:
         assert lock.status(host, layout).operator == "alice@laptop"
     assert lock.status(host, layout) is None
     assert not marker.exists()
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, sshd_server) -> Fleet:
-    fleet = Fleet(tmp_path, Origin(tmp_path), [sshd_server], "sqlite:///unused.sqlite3")
-    fleet.trust()
-    return fleet
 
 
 @pytest.mark.integration
