@@ -58,6 +58,35 @@ def substitute(command: str) -> str:
     return f'"$({command})"'
 
 
+# What ``in_order`` prints on stderr, before the label of the command that failed.
+FAILED_STEP = "@@schema-safety-failed-step"
+
+
+def in_order(*steps: tuple[str, str]) -> str:
+    """Run ``(label, command)`` pairs in turn, each in a subshell, stopping at the first failure.
+
+    Then the label goes to stderr after ``FAILED_STEP`` and the failed command's exit
+    status is kept, so one round trip runs many steps and still says which one failed.
+    A subshell each: a command that calls ``exit`` or ``set -e`` cannot end the others.
+    """
+    chain = " && ".join(
+        f"__step={shlex.quote(label)} && ( {command}\n)" for label, command in steps
+    )
+    report = f'__rc=$?; printf \'\\n%s %s\\n\' {FAILED_STEP} "$__step" >&2; (exit "$__rc")'
+    return either(chain, report)
+
+
+def failed_step(stderr: str) -> tuple[str | None, str]:
+    """(label of the failed step, its last line of output) from an ``in_order`` run's stderr."""
+    label, detail = None, ""
+    for line in stderr.splitlines():
+        if line.startswith(FAILED_STEP + " "):
+            label = line[len(FAILED_STEP) + 1 :]
+        elif line.strip():
+            detail = line.strip()
+    return label, detail
+
+
 def words(*parts: str) -> str:
     """Join pieces already quoted (``sh``, ``substitute``, ``shlex.quote``) into one command."""
     return " ".join(parts)

@@ -7,8 +7,8 @@ never prints or prompts: ``notify`` reports progress, ``confirm`` asks.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import database, history, predeploy, promotion, releases
@@ -39,20 +39,22 @@ class Deployment(OnHosts):
     reversed: list = field(default_factory=list)
     switched: list = field(default_factory=list)
     restored: str | None = None
-
-    def each(self, action) -> list:
-        """``action(name, host)`` on every host in parallel; the first error is raised."""
-        with ThreadPoolExecutor(max_workers=min(16, len(self.hosts))) as pool:
-            return list(pool.map(lambda item: action(*item), self.hosts.items()))
+    preview: str | None = None  # --dry-run's throwaway copy of the release, on the primary
+    blocked: str | None = None  # --dry-run: why the real deploy would stop at the plan
 
     def new_release_path(self) -> str:
-        return self.primary_layout.release(self.release.name)
+        return self.preview or self.primary_layout.release(self.release.name)
 
     def steps(self) -> list[Step]:
         return [
             Step("checks", self.check, changes=False),
-            Step("release", self.create_release, undo=self.remove_release),
-            Step("plan", self.make_plan),
+            Step(
+                "release",
+                self.create_release,
+                undo=self.remove_release,
+                dry_run=self.preview_release,
+            ),
+            Step("plan", self.make_plan, changes=False),
             Step("backup", self.take_backup),
             Step("confirm", self.ask),
             Step("migrate", self.migrate, undo=self.unmigrate),
@@ -61,9 +63,13 @@ class Deployment(OnHosts):
         ]
 
     def run(self, *, dry_run: bool = False):
-        rollback = self.environment.on_failure == "rollback"
+        # Under --dry-run nothing changes but the preview, which ``remove_preview`` deletes.
+        rollback = self.environment.on_failure == "rollback" and not dry_run
         self.dry_run = dry_run
-        return execute(self.steps(), rollback=rollback, dry_run=dry_run, notify=self.notify)
+        try:
+            return execute(self.steps(), rollback=rollback, dry_run=dry_run, notify=self.notify)
+        finally:
+            self.remove_preview()
 
     # --- steps ---
 
@@ -100,34 +106,51 @@ class Deployment(OnHosts):
             history.record(self.primary, self.primary_layout, event)
 
     def create_release(self) -> None:
+        """Two round trips per host: fetch (and resolve on the primary), then create and build."""
+        fetched = self.each(self._fetch)
+        self.release = Release.new(self._commit(fetched))
         env = self.environment
         self.each(
             lambda name, host: releases.run(
-                host, releases.prepare(self.layout(name), env.repository), "fetching the repository"
+                host,
+                releases.create_and_build(self.layout(name), self.release, env.shared, env.build),
+                "creating the release",
             )
         )
-        commit = releases.run(
-            self.primary, releases.resolve(self.primary_layout, self.ref), f"resolving {self.ref}"
-        ).strip()
-        if not self.primary.run(releases.on_branch(self.primary_layout, commit, env.branch)).ok:
+
+    def _fetch(self, name, host) -> releases.Fetched:
+        env = self.environment
+        ref = self.ref if host is self.primary else None
+        fetched = releases.fetch(host, self.layout(name), env.repository, ref, env.branch)
+        self.previous[name] = fetched.listing.current
+        return fetched
+
+    def _commit(self, fetched: list) -> str:
+        """The commit ``ref`` names, as the primary resolved it, if it is on the branch."""
+        answer = fetched[list(self.hosts).index(self.environment.primary.name)]
+        env = self.environment
+        if answer.commit is None:
+            raise DeployError(f"{self.ref} names no commit in {env.repository}")
+        if not answer.on_branch:
             raise DeployError(
-                f"{self.ref} ({commit[:7]}) is not on {env.branch}, the only "
+                f"{self.ref} ({answer.commit[:7]}) is not on {env.branch}, the only "
                 f"branch {env.name} deploys from"
             )
-        self.release = Release.new(commit)
-        self.each(self._create_on)
+        return answer.commit
 
-    def _create_on(self, name, host) -> None:
-        layout = self.layout(name)
-        listing = releases.parse_listing(releases.run(host, releases.listing(layout), "listing"))
-        self.previous[name] = listing.current
-        releases.run(
-            host,
-            releases.create(layout, self.release, self.environment.shared),
-            "creating the release",
-        )
-        for command in self.environment.build:
-            releases.run(host, releases.build(layout, self.release, command), f"build `{command}`")
+    def preview_release(self) -> None:
+        """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
+        fetched = self.each(self._fetch)
+        self.release = Release.new(self._commit(fetched))
+        env, layout = self.environment, self.primary_layout
+        self.preview = layout.preview(secrets.token_hex(4))
+        script = releases.preview(layout, self.preview, self.release.commit, env.shared, env.build)
+        releases.run(self.primary, script, "preparing a preview of the release")
+
+    def remove_preview(self) -> None:
+        if self.preview is not None:
+            self.primary.run(releases.remove_preview(self.preview))
+            self.preview = None
 
     def remove_release(self) -> None:
         if self.release is None:
@@ -145,10 +168,12 @@ class Deployment(OnHosts):
         dangerous = self.plan.get("dangerous", [])
         if dangerous and self.environment.name == "production" and not self.allow_dangerous:
             listed = "; ".join(f"{d['migration']}: {', '.join(d['reasons'])}" for d in dangerous)
-            raise DeployError(
+            self.blocked = (
                 f"dangerous operations stop a production deploy: {listed}; "
                 f"review them, then pass --allow-dangerous"
             )
+            if not self.dry_run:
+                raise DeployError(self.blocked)
 
     def take_backup(self) -> None:
         self.backup = database.backup(
@@ -193,13 +218,11 @@ class Deployment(OnHosts):
         database.verify(self.primary, self.new_release_path(), self.environment.manage)
 
     def go_live(self) -> None:
-        for name, host in self.hosts.items():
-            releases.run(host, releases.switch(self.layout(name), self.release.name), "switching")
-            self.switched.append(name)
-        self.each(lambda name, host: _restart_and_check(self, name, host))
+        """Every host switched, restarted and health-checked, in parallel, one round trip each."""
+        self.each(lambda name, host: self.put_live(name, self.release.name, self.switched))
 
     def go_back(self) -> None:
-        """Switch every host that switched back to its previous release.
+        """Switch every host that switched back to its previous release (and restart it).
 
         If one cannot be reached, the fleet must not stay mixed: the hosts already switched
         back go forward again, so that every host serves the new release, whose migrations
@@ -210,9 +233,7 @@ class Deployment(OnHosts):
             previous = self.previous.get(name)
             try:
                 if previous:
-                    host, layout = self.hosts[name], self.layout(name)
-                    releases.run(host, releases.switch(layout, previous), "switching back")
-                    _restart(self, name, host)
+                    self.put_live(name, previous, [], check=False)
             except DeployError as error:
                 lost.append(f"{name} ({error})")
                 continue
@@ -221,10 +242,7 @@ class Deployment(OnHosts):
         if not lost:
             return
         for name in back:
-            host = self.hosts[name]
-            releases.run(host, releases.switch(self.layout(name), self.release.name), "switching")
-            _restart(self, name, host)
-            self.switched.append(name)
+            self.put_live(name, self.release.name, self.switched, check=False)
         raise DeployError(
             f"cannot switch back {'; '.join(lost)}: so that no host is left on another release, "
             f"every reachable host serves {self.release.name} again"
@@ -239,20 +257,3 @@ class Deployment(OnHosts):
             "backup": (self.backup or {}).get("id"),
             "hosts": list(self.hosts),
         }
-
-
-def _restart_and_check(deployment: Deployment, name: str, host) -> None:
-    _restart(deployment, name, host)
-    spec = next(s for s in deployment.environment.hosts if s.name == name)
-    if spec.healthcheck is not None:
-        from . import health
-
-        releases.run(
-            host, health.check(spec.healthcheck.url, spec.healthcheck.timeout), "health check"
-        )
-
-
-def _restart(deployment: Deployment, name: str, host) -> None:
-    layout = deployment.layout(name)
-    for command in deployment.environment.restart:
-        releases.run(host, releases.in_current(layout, command), f"restart `{command}`")

@@ -34,7 +34,11 @@ class HostKeyRefused(ConnectionFailed):
 
 
 class RemoteCommandFailed(DeployError):
-    """A command on a host exited non-zero."""
+    """A command on a host exited non-zero; ``step``: which one, in a script of several."""
+
+    def __init__(self, message: str, step: str | None = None):
+        super().__init__(message)
+        self.step = step
 
 
 class LockHeld(DeployError):

@@ -1,8 +1,10 @@
-"""Where things live on a host (design: "Remote layout"); paths only, no I/O."""
+"""Where things live on a host (design: "Remote layout"), and ``OnHosts``: an operation's
+way to its hosts (each in parallel, their layouts, a release put live)."""
 
 from __future__ import annotations
 
 import posixpath
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -36,6 +38,10 @@ class Layout:
     def backups(self) -> str:
         return self._join("backups")
 
+    def preview(self, token: str) -> str:
+        """A throwaway copy of a release, for --dry-run."""
+        return self._join(".deploy", f"preview-{token}")
+
     @property
     def lock(self) -> str:
         return self._join(".deploy", "lock")
@@ -59,5 +65,23 @@ class OnHosts:
     def primary_layout(self) -> Layout:
         return Layout(self.environment.primary.deploy_to)
 
+    def spec(self, name: str):
+        """The inventory's entry (``HostSpec``) for the host called ``name``."""
+        return next(s for s in self.environment.hosts if s.name == name)
+
     def layout(self, name: str) -> Layout:
-        return Layout(next(s.deploy_to for s in self.environment.hosts if s.name == name))
+        return Layout(self.spec(name).deploy_to)
+
+    def each(self, action) -> list:
+        """``action(name, host)`` on every host in parallel; the first error is raised."""
+        with ThreadPoolExecutor(max_workers=min(16, len(self.hosts))) as pool:
+            return list(pool.map(lambda item: action(*item), self.hosts.items()))
+
+    def put_live(self, name: str, release: str, switched: list, check: bool = True) -> None:
+        """``release`` live on host ``name`` (``live.go``), health-checked when ``check``."""
+        from . import live
+
+        spec, host = self.spec(name), self.hosts[name]
+        healthcheck = spec.healthcheck if check else None
+        restart = self.environment.restart
+        live.go(host, self.layout(name), release, restart, healthcheck, switched, name)

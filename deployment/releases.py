@@ -12,7 +12,19 @@ import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .commands import all_of, either, in_dir, quiet, sh
+from . import probe
+from .commands import (
+    all_of,
+    either,
+    failed_step,
+    in_dir,
+    in_order,
+    pipe,
+    quiet,
+    sh,
+    substitute,
+    words,
+)
 from .errors import RemoteCommandFailed, UsageError
 from .layout import Layout
 
@@ -46,48 +58,103 @@ def prepare(layout: Layout, repository: str) -> str:
     return all_of(folders, either(all_of(exists, quiet(fetch)), clone))
 
 
+@dataclass(frozen=True)
+class Fetched:
+    listing: Listing
+    commit: str | None  # what ``ref`` names, when asked
+    on_branch: bool
+
+
+def fetch(host, layout: Layout, repository: str, ref: str | None, branch: str) -> Fetched:
+    """One round trip: the layout and the mirror up to date, the releases listed and,
+    with ``ref``, the commit it names and whether that commit is on ``branch``."""
+    marker = probe.new_marker()
+    questions = [
+        probe.Question("prepare", prepare(layout, repository)),
+        probe.Question("listing", listing(layout)),
+    ]
+    if ref is not None:
+        commit = substitute(resolve(layout, ref))
+        ancestor = sh(["git", "-C", layout.repo, "merge-base", "--is-ancestor"])
+        questions += [
+            probe.Question("commit", resolve(layout, ref)),
+            probe.Question(
+                "on_branch", words(ancestor, commit, shlex.quote(f"refs/heads/{branch}"))
+            ),
+        ]
+    answers = probe.parse(host.run(probe.script(questions, marker)).stdout, marker)
+    prepared = answers.get("prepare")
+    if prepared is None or not prepared.ok:
+        lines = (prepared.output if prepared else "no answer").strip().splitlines()
+        raise RemoteCommandFailed(
+            f"fetching the repository failed on {host.name}: {lines[-1] if lines else ''}"
+        )
+    resolved = answers.get("commit")
+    return Fetched(
+        listing=parse_listing(answers["listing"].output),
+        commit=resolved.output.strip() if resolved is not None and resolved.ok else None,
+        on_branch=bool(answers.get("on_branch") and answers["on_branch"].ok),
+    )
+
+
 def resolve(layout: Layout, ref: str) -> str:
     """Print the commit ``ref`` (branch, tag or commit) names in the mirror."""
     return sh(["git", "-C", layout.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
 
 
-def on_branch(layout: Layout, commit: str, branch: str) -> str:
-    return sh(
-        ["git", "-C", layout.repo, "merge-base", "--is-ancestor", commit, f"refs/heads/{branch}"]
-    )
-
-
 def create(layout: Layout, release: Release, shared: tuple[str, ...]) -> str:
     """A worktree of the commit, with the shared files and folders linked in."""
     path = layout.release(release.name)
-    steps = [
-        sh(
-            [
-                "git",
-                "-C",
-                layout.repo,
-                "worktree",
-                "add",
-                "--quiet",
-                "--detach",
-                path,
-                release.commit,
-            ]
-        )
-    ]
+    add = ["git", "-C", layout.repo, "worktree", "add", "--quiet", "--detach", path]
+    return all_of(sh([*add, release.commit]), *_links(layout, path, shared, make_targets=True))
+
+
+def _links(layout: Layout, path: str, shared: tuple[str, ...], make_targets: bool) -> list[str]:
+    steps = []
     for entry in shared:
         target, link = posixpath.join(layout.shared, entry), posixpath.join(path, entry)
+        folders = [posixpath.dirname(link)] + [posixpath.dirname(target)] * make_targets
         steps += [
-            sh(["mkdir", "-p", posixpath.dirname(link), posixpath.dirname(target)]),
+            sh(["mkdir", "-p", *folders]),
             sh(["rm", "-rf", link]),
             sh(["ln", "-s", target, link]),
         ]
-    return all_of(*steps)
+    return steps
 
 
-def build(layout: Layout, release: Release, command: str) -> str:
-    """An inventory build command (a shell fragment, as written), in the release's folder."""
-    return in_dir(layout.release(release.name), command)
+def create_and_build(
+    layout: Layout, release: Release, shared: tuple[str, ...], build: tuple[str, ...]
+) -> str:
+    """The release created, then each inventory build command (a shell fragment, as
+    written) in its folder, in one script that names the step that failed."""
+    path = layout.release(release.name)
+    steps = [("creating the release", create(layout, release, shared))]
+    return in_order(*steps, *_builds(path, build))
+
+
+def _builds(path: str, build: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(f"build `{label(command)}`", in_dir(path, command)) for command in build]
+
+
+def preview(layout: Layout, path: str, commit: str, shared, build) -> str:
+    """For --dry-run: ``commit`` exported to ``path`` (no worktree registered in the mirror,
+    nothing created in ``shared``), the shared entries linked in, built. ``remove_preview``
+    deletes it."""
+    export = pipe(
+        sh(["git", "--git-dir", layout.repo, "archive", commit]), sh(["tar", "-x", "-C", path])
+    )
+    copy = all_of(sh(["mkdir", "-p", path]), export, *_links(layout, path, shared, False))
+    return in_order(("exporting the release", copy), *_builds(path, build))
+
+
+def remove_preview(path: str) -> str:
+    return sh(["rm", "-rf", path])
+
+
+def label(command: str) -> str:
+    """A command's first line, to name it in a message."""
+    lines = command.strip().splitlines()
+    return lines[0] + (" ..." if len(lines) > 1 else "") if lines else command
 
 
 def in_current(layout: Layout, command: str) -> str:
@@ -147,11 +214,14 @@ def to_prune(listing: Listing, keep: int, protected: set[str]) -> list[str]:
 
 
 def run(host, command: str, what: str) -> str:
-    """Run a builder's command; the output, or RemoteCommandFailed naming host and step."""
+    """Run a builder's command; the output, or RemoteCommandFailed naming host and step.
+
+    For an ``in_order`` script, the step named is the one that failed (``error.step``).
+    """
     result = host.run(command)
     if not result.ok:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise RemoteCommandFailed(f"{what} failed on {host.name}: {detail[-1] if detail else ''}")
+        step, detail = failed_step(result.stderr or result.stdout)
+        raise RemoteCommandFailed(f"{step or what} failed on {host.name}: {detail}", step)
     return result.stdout
 
 

@@ -33,6 +33,7 @@ class Rollback(OnHosts):
     reversed: list = field(default_factory=list)
     restored: str | None = None
     switched: list = field(default_factory=list)
+    metas: dict = field(default_factory=dict)  # release -> what its deploy recorded
 
     def run(self):
         steps = [
@@ -45,10 +46,12 @@ class Rollback(OnHosts):
         return execute(steps, rollback=True, notify=self.notify)
 
     def choose(self) -> None:
-        listings = {
-            n: releases.parse_listing(releases.run(h, releases.listing(self.layout(n)), "listing"))
-            for n, h in self.hosts.items()
-        }
+        listed = self.each(
+            lambda n, h: releases.parse_listing(
+                releases.run(h, releases.listing(self.layout(n)), "listing")
+            )
+        )
+        listings = dict(zip(self.hosts, listed, strict=True))
         self.current = listings[self.environment.primary.name].current
         everywhere = set.intersection(*(set(listing.releases) for listing in listings.values()))
         if self.to:
@@ -69,8 +72,7 @@ class Rollback(OnHosts):
 
     def make_plan(self) -> None:
         layout = self.primary_layout
-        want = (bookkeeping.read_meta(self.primary, layout, self.target) or {}).get("state")
-        have = (bookkeeping.read_meta(self.primary, layout, self.current) or {}).get("state")
+        want, have = self._meta(self.target).get("state"), self._meta(self.current).get("state")
         if want is None or have is None:
             self.moves = []  # releases laid out by hand: no recorded state to move to
             return
@@ -90,7 +92,7 @@ class Rollback(OnHosts):
         raise DeployError(f"neither {self.current} nor {self.target} can move the database")
 
     def ask(self) -> None:
-        meta = bookkeeping.read_meta(self.primary, self.primary_layout, self.target) or {}
+        meta = self._meta(self.target)
         reverse = _operations_reversible(self.plan or {})
         summary = {
             "env": self.environment.name,
@@ -124,24 +126,22 @@ class Rollback(OnHosts):
         self.restored = backup_id
 
     def _backup_id(self) -> str | None:
-        meta = bookkeeping.read_meta(self.primary, self.primary_layout, self.current or "")
-        return (meta or {}).get("backup")
+        return self._meta(self.current).get("backup")
+
+    def _meta(self, release: str | None) -> dict:
+        """What the deploy of ``release`` recorded (read once), or {}."""
+        if release not in self.metas:
+            found = release and bookkeeping.read_meta(self.primary, self.primary_layout, release)
+            self.metas[release] = found or {}
+        return self.metas[release]
 
     def go_live(self) -> None:
-        for name, host in self.hosts.items():
-            releases.run(host, releases.switch(self.layout(name), self.target), "switching")
-            self.switched.append(name)
-            for command in self.environment.restart:
-                releases.run(host, releases.in_current(self.layout(name), command), "restart")
+        self.each(lambda name, host: self.put_live(name, self.target, self.switched))
 
     def go_back(self) -> None:
         for name in list(self.switched):
             if self.current:
-                releases.run(
-                    self.hosts[name],
-                    releases.switch(self.layout(name), self.current),
-                    "switching back",
-                )
+                self.put_live(name, self.current, [], check=False)
             self.switched.remove(name)
 
 

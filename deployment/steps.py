@@ -3,7 +3,8 @@
 ``execute`` runs them in order and times each; when one fails it undoes it and
 the completed ones in reverse (undos must be safe to run on a half-done step) and raises
 ``StepFailed`` carrying what ran, what was undone and what could not be.
-``--dry-run`` lists the steps without running those that change anything.
+``--dry-run`` runs the read-only steps, a step's ``dry_run`` stand-in where it has one,
+and skips the others.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Step:
     run: Callable[[], None]
     undo: Callable[[], None] | None = None
     changes: bool = True  # False: read-only, runs under --dry-run too
+    dry_run: Callable[[], None] | None = None  # what runs instead under --dry-run
 
 
 @dataclass
@@ -51,13 +53,16 @@ def execute(
     outcome = Outcome()
     done: list[Step] = []
     for step in steps:
+        action = step.run
         if dry_run and step.changes:
-            notify(step.name, "skipped (dry run)")
-            continue
+            if step.dry_run is None:
+                notify(step.name, "skipped (dry run)")
+                continue
+            action = step.dry_run
         notify(step.name, "start")
         started = time.monotonic()
         try:
-            step.run()
+            action()
         except BaseException as error:  # Ctrl-C and SIGTERM unwind through here too
             outcome.durations_ms[step.name] = _ms(started)
             notify(step.name, "failed")
@@ -82,6 +87,7 @@ def _undo(steps, outcome: Outcome, notify) -> None:
             notify(step.name, "undo failed")
         else:
             outcome.undone.append(step.name)
+            notify(step.name, "undone")
 
 
 def _ms(started: float) -> int:

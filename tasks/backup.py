@@ -16,7 +16,7 @@ from deployment.errors import DeployError, NotConfirmed, UsageError
 from deployment.layout import Layout
 
 from . import environment as environments
-from . import render
+from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 
@@ -45,7 +45,8 @@ def backup(c, env=None, json=False, lock_wait=0):
             current = engine.live(host, layout)
             event = _event(environment.name, "backup", current, engine.manual_id())
             with _recorded(host, layout, event) as outcome:
-                manifest = engine.take(host, layout, environment.manage, current, event.backup)
+                with progress.working(f"backing up {environment.name}"):
+                    manifest = engine.take(host, layout, environment.manage, current, event.backup)
                 outcome["message"] = f"{manifest['size']} bytes, sha256 {manifest['sha256']}"
     finally:
         host.close()
@@ -112,7 +113,8 @@ def restore(c, env=None, backup=None, yes=False, lock_wait=0):
             _ask(confirm, environment, host, layout, current, manifest)
             event = _event(environment.name, "restore", current, backup)
             with _recorded(host, layout, event) as outcome:
-                safety = engine.restore(host, layout, environment.manage, current, manifest)
+                with progress.working(f"restoring {backup} (after a safety backup)"):
+                    safety = engine.restore(host, layout, environment.manage, current, manifest)
                 outcome["message"] = f"restored {backup}; safety backup {safety['id']}"
     finally:
         host.close()

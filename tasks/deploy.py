@@ -6,11 +6,12 @@ from fabric import task
 
 from deployment import bookkeeping, history, lock, promotion, releases
 from deployment.deploy import Deployment
+from deployment.errors import DeployError
 from deployment.layout import Layout
 from deployment.steps import StepFailed
 
 from . import environment as environments
-from . import render
+from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 
@@ -67,7 +68,7 @@ def deploy(
         hosts,
         releases.check_ref(ref) if ref else environment.branch,
         confirm,
-        notify=render.progress,
+        notify=progress.Steps(),
         allow_dangerous=allow_dangerous,
         skip_checks=skip,
         promotion_source=promotion.read_source(environment, environments.connector(c, environment)),
@@ -77,6 +78,8 @@ def deploy(
     if dry_run:
         deployment.run(dry_run=True)
         render.dry_run(deployment)
+        if deployment.blocked:
+            raise DeployError(deployment.blocked)
         return
     holder = lock.Holder("deploy", environment.name, ref)
     reconnect = environments.reconnector(c, environment)

@@ -9,7 +9,7 @@ from deployment.safe_migration import SafeMigration
 from deployment.steps import StepFailed
 
 from . import environment as environments
-from . import render
+from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 
@@ -40,7 +40,7 @@ def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0, skip_verificatio
     skip = environments.skip_verification(skip_verification)
     if skip:
         render.override_warning(environment.name)
-    work = SafeMigration(environment, primary, confirm, notify=render.progress, skip_checks=skip)
+    work = SafeMigration(environment, primary, confirm, notify=progress.Steps(), skip_checks=skip)
     if dry_run:
         work.run(dry_run=True)
         render.plan(

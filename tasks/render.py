@@ -103,27 +103,17 @@ def steps_summary(durations: dict) -> None:
     err.print(f"[dim]{line}[/]")
 
 
-def progress(step: str, state: str) -> None:
-    style = {
-        "start": "cyan",
-        "done": "green",
-        "failed": "bold red",
-        "undo": "yellow",
-        "undo failed": "bold red",
-    }.get(state, "dim")
-    if state != "start":
-        err.print(f"[{style}]{state:>9}[/] {step}")
-
-
 def dry_run(deployment) -> None:
-    release = deployment.release
+    """What a deploy would do: the release, its migration plan, and whether it would stop."""
+    if deployment.release is not None:
+        plan({**deployment.summary(), "backup": "(taken before migrating)"})
+    if deployment.blocked:
+        err.print(f"[bold red]a deploy would stop here[/]: {_escape(deployment.blocked)}")
     err.print(
-        f"[bold]dry run[/] of {deployment.environment.name}: the checks ran; nothing "
-        "was changed. A deploy would: create and build a release of "
-        f"{deployment.ref}, plan, back up, confirm, migrate, verify, go live."
+        f"[bold]dry run[/] of {deployment.environment.name}: the checks ran and the plan was "
+        "made from a throwaway copy of the release, now removed; nothing else was changed "
+        "(the hosts' mirrors of the repository were brought up to date)."
     )
-    if release is not None:
-        err.print(f"release {release.name}")
 
 
 def deploy_failed(deployment, failure) -> None:

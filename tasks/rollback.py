@@ -10,7 +10,7 @@ from deployment.rollback import Rollback
 from deployment.steps import StepFailed
 
 from . import environment as environments
-from . import render
+from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 
@@ -36,7 +36,7 @@ def rollback(c, env=None, to=None, yes=False, lock_wait=0):
     environment = environments.resolve(c, env)
     confirm = confirmer(environment, yes)
     hosts = environments.connect_all(c, environment)
-    work = Rollback(environment, hosts, confirm, to=to, notify=render.progress)
+    work = Rollback(environment, hosts, confirm, to=to, notify=progress.Steps())
     layout = Layout(environment.primary.deploy_to)
     holder = lock.Holder("rollback", environment.name, to)
     reconnect = environments.reconnector(c, environment)

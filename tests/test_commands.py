@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from deployment.commands import all_of, either, in_dir, pipe, quiet, sh, to_file
+from deployment.commands import (
+    all_of,
+    either,
+    failed_step,
+    in_dir,
+    in_order,
+    pipe,
+    quiet,
+    sh,
+    to_file,
+)
 
 HOSTILE = [
     "; touch pwned",
@@ -111,3 +121,40 @@ def test_combinators_run_as_written(tmp_path: Path) -> None:
 
     assert result.stdout == "fallback"
     assert out.read_text() == "$(not run)"
+
+
+def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True)
+
+
+def test_in_order_runs_every_step_and_succeeds(tmp_path: Path) -> None:
+    script = in_order(("one", sh(["touch", "a"])), ("two", "touch b # a trailing comment"))
+    done = _bash(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+    assert failed_step(done.stderr) == (None, "")
+
+
+def test_in_order_stops_at_the_first_failure_and_names_it(tmp_path: Path) -> None:
+    script = in_order(
+        ("creating", sh(["touch", "a"])),
+        ("build `make`", "echo compiling; echo 'no rule to make' >&2; exit 3"),
+        ("never", sh(["touch", "never"])),
+    )
+    done = _bash(script, tmp_path)
+    assert done.returncode == 3
+    assert not (tmp_path / "never").exists()
+    assert failed_step(done.stderr) == ("build `make`", "no rule to make")
+
+
+def test_a_step_that_exits_cannot_end_the_others(tmp_path: Path) -> None:
+    done = _bash(in_order(("quits", "exit 0"), ("after", sh(["touch", "after"]))), tmp_path)
+    assert done.returncode == 0
+    assert (tmp_path / "after").exists()
+
+
+def test_in_order_keeps_hostile_labels_as_text(tmp_path: Path) -> None:
+    label = "build `$(touch pwned)`; touch pwned2 '\""
+    done = _bash(in_order((label, "false")), tmp_path)
+    assert failed_step(done.stderr)[0] == label
+    assert not list(tmp_path.iterdir())

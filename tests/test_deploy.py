@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from deploying import add_field, add_migration, checksum
+from deploying import ADD_HOMEPAGE, HOMEPAGE, add_field, add_migration, checksum, columns
 from fleet import Fleet, Origin
 
 ROWS = "SELECT count(*) FROM resource"
@@ -275,20 +275,40 @@ def test_an_irreversible_migration_is_rolled_back_by_restoring_its_backup(fleet,
     assert "after" in listing.stdout  # the rows written after the deploy are in the safety backup
 
 
-def test_dry_run_changes_nothing(fleet, postgres_server):
+def _tree(fleet) -> list[str]:
+    """Every path under the hosts' deploy folders but the mirror's insides, and the
+    mirror's worktrees (the mirror is a cache of the repository, which --dry-run updates)."""
+    paths = [
+        str(p)
+        for d in fleet.deploy_to
+        for p in d.rglob("*")
+        if "__pycache__" not in str(p) and not p.is_relative_to(d / "repo")
+    ]
+    worktrees = [
+        subprocess.run(
+            ["git", "-C", str(d / "repo"), "worktree", "list", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for d in fleet.deploy_to
+    ]
+    return sorted(paths) + worktrees
+
+
+def test_dry_run_shows_the_plan_and_changes_nothing(fleet, postgres_server):
     _deployed_with_rows(fleet, postgres_server)
-    tree = sorted(
-        str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
-    )
-    data = checksum(postgres_server, fleet)
-    done = fleet.fab("deploy", "--env=test", "--dry-run")
+    add_field(fleet.origin, HOMEPAGE)
+    add_migration(fleet.origin, "0003_resource_homepage", ADD_HOMEPAGE)
+    tree, data = _tree(fleet), checksum(postgres_server, fleet)
+    done = fleet.fab("deploy", "--env=test", "--dry-run", env={"COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
-    assert "dry run" in done.stderr
-    after = sorted(
-        str(p) for d in fleet.deploy_to for p in d.rglob("*") if "__pycache__" not in str(p)
-    )
-    assert after == tree
+    assert "content.0003_resource_homepage" in done.stderr, "the plan is shown"
+    assert "Add field homepage to resource" in done.stderr
+    assert "dry run of test" in done.stderr
+    assert _tree(fleet) == tree
     assert checksum(postgres_server, fleet) == data
+    assert "homepage" not in columns(postgres_server, fleet)
 
 
 def _pg_restore() -> str:
