@@ -57,6 +57,7 @@ def section(name: str, command: str, marker: str = MARKER) -> str:
 class Question:
     name: str
     command: str
+    slow: bool = False  # started first, in the background (see ``script``)
 
 
 def shell_questions(layout: Layout, repository: str, branch: str, containers: bool):
@@ -95,11 +96,25 @@ def django_question(layout: Layout, manage: str) -> Question:
     ``manage`` comes from the inventory as a shell fragment (it may set variables),
     so it is used as written; nothing else is added to it but the subcommand.
     """
-    return Question("django", in_dir(layout.current, words(manage, "predeploy_report")))
+    command = in_dir(layout.current, words(manage, "predeploy_report"))
+    return Question("django", command, slow=True)
 
 
 def script(questions, marker: str = MARKER) -> str:
-    return "; ".join(section(q.name, q.command, marker) for q in questions)
+    """Every question's section, in one script.
+
+    The slow ones (a Django start-up) start first, in the background, their sections held
+    in a temporary file and printed after the others': the quick questions (and the
+    network wait of ``git ls-remote``) then cost no time of their own.
+    """
+    quick = "; ".join(section(q.name, q.command, marker) for q in questions if not q.slow)
+    slow = "; ".join(section(q.name, q.command, marker) for q in questions if q.slow)
+    if not slow:
+        return quick
+    return (
+        f'__held=$(mktemp); {{ {slow}; }} > "$__held" 2>&1 & __slow=$!; '
+        f'{quick or ":"}; wait "$__slow"; cat "$__held"; rm -f "$__held"'
+    )
 
 
 def parse(output: str, marker: str = MARKER) -> dict[str, Section]:

@@ -113,8 +113,32 @@ def test_containers_are_asked_only_when_configured():
 def test_django_question_uses_manage_as_written_in_the_current_release():
     question = probe.django_question(Layout("/srv/my app"), "env A=1 .venv/bin/python manage.py")
     assert question == Question(
-        "django", "cd '/srv/my app/current' && env A=1 .venv/bin/python manage.py predeploy_report"
+        "django",
+        "cd '/srv/my app/current' && env A=1 .venv/bin/python manage.py predeploy_report",
+        slow=True,
     )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_slow_question_runs_beside_the_quick_ones_and_its_section_comes_last(shell, tmp_path):
+    """The quick question waits for a file that only the slow one writes: in sequence, it
+    would never see it; beside it, it does. The slow one's output stays in its section."""
+    flag = tmp_path / "slow-started"
+    wait_for_flag = f"i=0; until [ -e {flag} ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done"
+    wait_for_flag += f"; [ -e {flag} ]"
+    questions = [
+        Question("django", f"touch {flag}; echo '{{\"ok\": true}}'; echo warn >&2; false", True),
+        Question("quick", wait_for_flag),
+    ]
+    held = tmp_path / "tmp"
+    held.mkdir()
+    env = {"PATH": os.environ["PATH"], "TMPDIR": str(held)}
+    output = run(script(questions), shell, env=env)
+    sections = parse(output)
+    assert sections["quick"].ok, "the quick question ran while the slow one did"
+    assert sections["django"] == Section("django", 1, '{"ok": true}\nwarn\n')
+    assert output.index("begin quick") < output.index("begin django")
+    assert not list(held.iterdir()), "the file holding the slow section is removed"
 
 
 # --- parse, without a shell ---
