@@ -11,12 +11,14 @@ from .predeploy import predeploy
 from .releases import releases, status
 from .rollback import rollback
 from .unlock import unlock
+from .verify import verify
 
 ns = Collection(
     predeploy,
     deploy,
     rollback,
     migrate,
+    verify,
     history,
     unlock,
     backup,

@@ -1,0 +1,64 @@
+"""fab verify: is the primary's database what the live release's models expect?"""
+
+from __future__ import annotations
+
+import sys
+
+from fabric import task
+from invoke.exceptions import Exit
+
+from deployment import remote_django
+from deployment.commands import all_of, either, sh
+from deployment.errors import DeployError, UsageError
+from deployment.layout import Layout
+
+from . import environment as environments
+from .errors import reported
+
+VERIFY_SCHEMA_EXITS = (0, 1, 2)  # no problem, problems, usage or database unreadable
+NOTHING_DEPLOYED = 125
+
+
+@task(
+    iterable=["app"],
+    help={
+        "env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST",
+        "app": "only this app's models (repeatable)",
+        "json": "print verify_schema's JSON document on stdout, nothing else",
+    },
+)
+@reported
+def verify(c, env=None, app=None, json=False):
+    """Run verify_schema on the primary host, with the live release's code and settings.
+
+    Missing or extra tables and columns, types, nullability, keys, foreign keys, unique
+    constraints, indexes, checks and critical relationships, as ``manage.py verify_schema``
+    reports them there. Exit 0 no problem, 1 problems, 2 bad usage, connection, or a
+    database that cannot be read.
+
+        fab verify --env=production
+        fab verify --env=staging --app=content --json
+    """
+    environment = environments.resolve(c, env)
+    layout = Layout(environment.primary.deploy_to)
+    args = ["verify_schema", *(["--format", "json"] if json else [])]
+    args += [arg for name in app or () for arg in ("--app", name)]
+    host = environments.connector(c, environment)(environment.primary)
+    deployed = either(sh(["test", "-e", layout.current]), f"exit {NOTHING_DEPLOYED}")
+    run = remote_django.command(layout.current, environment.manage, *args)
+    try:
+        result = host.run(all_of(deployed, run))
+    finally:
+        host.close()
+    if result.exit_code == NOTHING_DEPLOYED:
+        raise DeployError(f"nothing deployed on {environment.name} yet: no {layout.current}")
+    if result.exit_code not in VERIFY_SCHEMA_EXITS or (json and not result.stdout.strip()):
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise UsageError(
+            f"verify_schema could not run on {host.name}: {lines[-1] if lines else 'no output'}"
+            f" (check `manage` in the {environment.name} inventory)"
+        )
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if result.exit_code:
+        raise Exit(code=result.exit_code)
