@@ -54,16 +54,18 @@ class Report:
         }
 
 
-def run(environment, connect, close: bool = True, source=None) -> Report:
+def run(environment, connect, close: bool = True, source=None, connector=None) -> Report:
     """Check every host; ``connect(host_spec) -> Host`` opens (and verifies) a connection.
 
     ``close=False`` leaves the connections open for the caller (a deploy reuses them).
-    ``source``: the ``promote_from`` environment's history, when the caller read it already.
+    ``source``: the ``promote_from`` environment's history, when the caller read it already;
+    else it is read through ``connector(environment) -> connect`` (default: ``connect``).
     """
+    connector = connector or (lambda _: connect)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts) + 1)) as pool:
         # Submitted first, so it runs while the primary's check waits for it.
-        promoted = pool.submit(lambda: source or promotion.read_source(environment, connect))
+        promoted = pool.submit(lambda: source or promotion.read_source(environment, connector))
         reports = list(
             pool.map(
                 lambda spec: _check_host(environment, spec, connect, close, promoted),

@@ -1,8 +1,8 @@
 """The promotion gate: an environment with ``promote_from: staging`` deploys only commits
 that staging deployed successfully (a successful deploy passed its verify step).
 
-The source environment's history is read from its primary, reached with the deploying
-environment's connection settings (its known_hosts).
+The source environment's history is read from its primary, reached with the source
+environment's own connection settings (its known_hosts, its trust-on-first-use setting).
 """
 
 from __future__ import annotations
@@ -45,14 +45,17 @@ class Source:
         return found[-1] if found else None
 
 
-def read_source(environment, connect: Callable) -> Source | None:
-    """The source of ``environment``'s promotions; None when it has no ``promote_from``."""
+def read_source(environment, connector: Callable) -> Source | None:
+    """The source of ``environment``'s promotions; None when it has no ``promote_from``.
+
+    ``connector(environment) -> connect``: how to reach an environment's hosts.
+    """
     name = environment.promote_from
     if not name:
         return None
     try:
         source = inventory.load(name, environment.file.parent)
-        host = connect(source.primary)
+        host = connector(source)(source.primary)
         try:
             events = history.read(host, Layout(source.primary.deploy_to))
         finally:

@@ -71,7 +71,7 @@ def deploy(
         notify=progress.Steps(),
         allow_dangerous=allow_dangerous,
         skip_checks=skip,
-        promotion_source=promotion.read_source(environment, environments.connector(c, environment)),
+        promotion_source=promotion.read_source(environment, environments.connectors(c)),
         force_promotion=force_promotion,
     )
     primary, layout = deployment.primary, Layout(environment.primary.deploy_to)

@@ -28,6 +28,11 @@ def resolve(c, env: str | None) -> inventory.Environment:
     return dataclasses.replace(environment, hosts=matching)
 
 
+def connectors(c):
+    """``connector(environment)`` for any environment of the inventory (a promotion source)."""
+    return lambda environment: connector(c, environment)
+
+
 def connector(c, environment: inventory.Environment):
     """``connect(spec) -> Host`` for this run: known_hosts parsed once, shared by every host."""
     known_hosts = hosts.KnownHosts.default(*environment.known_hosts)

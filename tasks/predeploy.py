@@ -43,7 +43,8 @@ def predeploy(c, env=None, json=False, skip_verification=False):
         _record_override(c, environment)
         report = engine.skipped(environment)
     else:
-        report = engine.run(environment, environments.connector(c, environment))
+        connect = environments.connector(c, environment)
+        report = engine.run(environment, connect, connector=environments.connectors(c))
     if json:
         render.as_json(report.as_json())
     else:

@@ -8,8 +8,8 @@ from fleet import Fleet, Origin
 def two_environments(folder, servers, postgres_server, prefix: str, **production_keys):
     """(staging, production) Fleets sharing an origin and an inventory directory.
 
-    ``servers`` = (staging's host, production's host). Both trust both hosts' keys, since
-    production reads staging's history with its own connection settings.
+    ``servers`` = (staging's host, production's host). Each trusts only its own host's key:
+    production reads staging's history with staging's connection settings.
     """
     origin = Origin(folder)
     fleets = []
@@ -21,7 +21,7 @@ def two_environments(folder, servers, postgres_server, prefix: str, **production
         fleet = Fleet(folder / name, origin, [server], postgres_server.url(database))
         (fleet.inventory / "test.yml").unlink()
         fleet.db, fleet.name = database, name
-        fleet.trust(*servers)
+        fleet.trust(server)
         fleets.append(fleet)
     staging, production = fleets
     production.inventory = staging.inventory
