@@ -36,6 +36,35 @@ def read_meta(host, layout: Layout, release: str) -> dict | None:
         return None
 
 
+# $1: the folder of the recorded releases. One line per release: its name, a tab, its JSON.
+EVERY_META = r"""
+for path in "$1"/*.json; do
+  [ -e "$path" ] || continue
+  name=${path##*/}
+  printf '%s\t%s\n' "${name%.json}" "$(cat "$path")"
+done
+"""
+
+
+def every_meta_command(layout: Layout) -> str:
+    """What every release's deploy recorded, one line each (``parse_metas`` reads it)."""
+    folder = posixpath.dirname(meta_path(layout, "x"))
+    return sh(["sh", "-c", EVERY_META, "every-meta", folder])
+
+
+def parse_metas(output: str) -> dict[str, dict]:
+    metas = {}
+    for line in output.splitlines():
+        name, _, document = line.partition("\t")
+        try:
+            meta = json.loads(document)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(meta, dict):
+            metas[name] = meta
+    return metas
+
+
 def state_after(plan: dict) -> dict:
     """Every app's last migration once the plan has run."""
     return {**plan.get("before", {}), **plan.get("after", {})}

@@ -137,10 +137,15 @@ def read(host: Host, layout: Layout, limit: int | None = None) -> list[Event]:
         raise RemoteCommandFailed(
             f"cannot read the history {layout.history} on {host.name}: {result.stderr.strip()}"
         )
-    events = [event for event in map(_parse, result.stdout.splitlines()) if event is not None]
+    events = parse_lines(result.stdout)
     if limit is None:
         return events
     return events[-limit:] if limit > 0 else []
+
+
+def parse_lines(output: str) -> list[Event]:
+    """The events in the history file's text; a line that is not a whole event is skipped."""
+    return [event for event in map(_parse, output.splitlines()) if event is not None]
 
 
 def append_command(layout: Layout, line: str, suffix: str) -> str:

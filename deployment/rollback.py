@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import bookkeeping, database, history, releases
+from . import bookkeeping, database, history, probe, releases
 from .errors import DeployError, NotConfirmed, RemoteCommandFailed
 from .layout import OnHosts
-from .steps import Step, execute
+from .steps import Outcome, Step, StepFailed, execute
 
 
 @dataclass
@@ -34,25 +34,47 @@ class Rollback(OnHosts):
     restored: str | None = None
     switched: list = field(default_factory=list)
     metas: dict = field(default_factory=dict)  # release -> what its deploy recorded
+    database_moving: bool = False  # from then on, going back to the newer code is unsafe
 
-    def run(self):
-        steps = [
-            Step("choose", self.choose, changes=False),
-            Step("plan", self.make_plan, changes=False),
-            Step("confirm", self.ask),
-            Step("database", self.move_database),
-            Step("go live", self.go_live, undo=self.go_back),
-        ]
-        return execute(steps, rollback=True, notify=self.notify)
+    def run(self) -> Outcome:
+        """Choose and plan (read-only), then confirm and move code and database.
+
+        Going back, the older code goes live first and the database follows: the older code
+        runs on the newer schema (as it did while the newer release deployed), whereas the
+        newer code fails on the older one. Going forward (``--to`` a newer release), the
+        database moves first, as in a deploy.
+        """
+        read = execute(
+            [
+                Step("choose", self.choose, changes=False),
+                Step("plan", self.make_plan, changes=False),
+            ],
+            rollback=False,
+            notify=self.notify,
+        )
+        database = Step("database", self.move_database)
+        go_live = Step("go live", self.go_live, undo=self.go_back)
+        order = [go_live, database] if self.backwards else [database, go_live]
+        try:
+            outcome = execute([Step("confirm", self.ask), *order], notify=self.notify)
+        except StepFailed as failure:
+            failure.outcome.durations_ms = {**read.durations_ms, **failure.outcome.durations_ms}
+            raise
+        outcome.durations_ms = {**read.durations_ms, **outcome.durations_ms}
+        return outcome
+
+    @property
+    def backwards(self) -> bool:
+        return any(m.get("backwards") for m in (self.plan or {}).get("migrations", []))
 
     def choose(self) -> None:
-        listed = self.each(
-            lambda n, h: releases.parse_listing(
-                releases.run(h, releases.listing(self.layout(n)), "listing")
-            )
-        )
-        listings = dict(zip(self.hosts, listed, strict=True))
-        self.current = listings[self.environment.primary.name].current
+        """One round trip per host: the releases there; on the primary, with the history and
+        what each release's deploy recorded."""
+        primary = self.environment.primary.name
+        answers = dict(zip(self.hosts, self.each(self._read), strict=True))
+        listings = {name: listing for name, (listing, _, _) in answers.items()}
+        _, events, self.metas = answers[primary]
+        self.current = listings[primary].current
         everywhere = set.intersection(*(set(listing.releases) for listing in listings.values()))
         if self.to:
             if self.to not in everywhere:
@@ -62,7 +84,7 @@ class Rollback(OnHosts):
                 )
             self.target = self.to
             return
-        bad = bookkeeping.bad_releases(history.read(self.primary, self.primary_layout))
+        bad = bookkeeping.bad_releases(events)
         older = [
             n for n in sorted(everywhere) if self.current and n < self.current and n not in bad
         ]
@@ -70,11 +92,36 @@ class Rollback(OnHosts):
             raise DeployError("no earlier good release on every host to roll back to")
         self.target = older[-1]
 
+    def _read(self, name, host) -> tuple[releases.Listing, list, dict]:
+        layout = self.layout(name)
+        questions = [probe.Question("listing", releases.listing(layout))]
+        if host is self.primary:
+            questions += [
+                probe.Question("history", history.read_command(layout, None)),
+                probe.Question("metas", bookkeeping.every_meta_command(layout)),
+            ]
+        marker = probe.new_marker()
+        answers = probe.parse(
+            releases.run(host, probe.script(questions, marker), "listing"), marker
+        )
+        for question in questions:
+            answer = answers.get(question.name)
+            if answer is None or not answer.ok:
+                detail = answer.output.strip() if answer else "no answer"
+                raise DeployError(f"reading the {question.name} on {name} failed: {detail}")
+        if host is not self.primary:
+            return releases.parse_listing(answers["listing"].output), [], {}
+        return (
+            releases.parse_listing(answers["listing"].output),
+            history.parse_lines(answers["history"].output),
+            bookkeeping.parse_metas(answers["metas"].output),
+        )
+
     def make_plan(self) -> None:
         layout = self.primary_layout
         want, have = self._meta(self.target).get("state"), self._meta(self.current).get("state")
-        if want is None or have is None:
-            self.moves = []  # releases laid out by hand: no recorded state to move to
+        if want is None or have is None or want == have:
+            self.moves = []  # the same state, or releases laid out by hand (none recorded)
             return
         self.moves = [
             f"{app}:{name}" for app, name in sorted(want.items()) if have.get(app) != name
@@ -110,6 +157,7 @@ class Rollback(OnHosts):
     def move_database(self) -> None:
         if not self.moves:
             return
+        self.database_moving = True
         layout, manage = self.primary_layout, self.environment.manage
         path = layout.release(self.code_from)
         if _operations_reversible(self.plan):
@@ -129,16 +177,18 @@ class Rollback(OnHosts):
         return self._meta(self.current).get("backup")
 
     def _meta(self, release: str | None) -> dict:
-        """What the deploy of ``release`` recorded (read once), or {}."""
-        if release not in self.metas:
-            found = release and bookkeeping.read_meta(self.primary, self.primary_layout, release)
-            self.metas[release] = found or {}
-        return self.metas[release]
+        """What the deploy of ``release`` recorded (``choose`` read them all), or {}."""
+        return self.metas.get(release or "", {})
 
     def go_live(self) -> None:
         self.each(lambda name, host: self.put_live(name, self.target, self.switched))
 
     def go_back(self) -> None:
+        if self.database_moving:
+            raise DeployError(
+                f"{self.target} stays live: the database has begun moving to its state, "
+                f"which {self.current}'s code may not run on"
+            )
         for name in list(self.switched):
             if self.current:
                 self.put_live(name, self.current, [], check=False)

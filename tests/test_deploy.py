@@ -80,6 +80,10 @@ def test_first_deploy_then_a_migration_then_rollback_keeps_every_row(fleet, post
     done = fleet.fab("rollback", "--env=test", "--yes")
     assert done.returncode == 0, done.stderr
     assert _live(fleet) == first
+    said = done.stderr
+    assert said.index("done go live") < said.index("done database"), (
+        "going back, the older code goes live before the column it does not know is dropped"
+    )
     columns = _sql(
         postgres_server,
         fleet,
