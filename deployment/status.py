@@ -2,7 +2,8 @@
 
 One round trip per host, in parallel: the releases on it (name and commit) and which one is
 live; on the primary, in the same script, the history and the release records (``releases``)
-or the lock and the last event (``status``).
+or the lock and the last event (``status``). What is made of the answers, the JSON documents
+and the verdict, is in ``status_reports``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,19 @@ from . import bookkeeping, documents, history, lock, probe
 from .commands import sh
 from .errors import ConnectionFailed
 from .layout import Layout
+from .status_reports import judge, releases_report, status_report
+
+__all__ = [
+    "HostState",
+    "Primary",
+    "gather",
+    "host_command",
+    "judge",
+    "parse_host",
+    "primary_questions",
+    "releases_report",
+    "status_report",
+]
 
 RELEASES_SCRIPT = (
     'c=$(readlink "$1/current" 2>/dev/null) && printf \'current %s\\n\' "${c%/}"; '
@@ -137,82 +151,3 @@ def _events(output: str) -> list[history.Event]:
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # a line cut short by an interrupted write
     return events
-
-
-def releases_report(env: str, states: list[HostState], primary: Primary) -> dict:
-    """The ``fab releases --json`` document."""
-    bad = bookkeeping.bad_releases(primary.events)
-    return {"env": env, "hosts": [_host_releases(s, bad, primary.records) for s in states]}
-
-
-def _host_releases(state: HostState, bad: set[str], records: dict) -> dict:
-    entries = []
-    for name, commit in state.releases.items():
-        record = records.get(name) or {}
-        entries.append(
-            {
-                "name": name,
-                "commit": commit or record.get("commit"),
-                "current": name == state.current,
-                "bad": name in bad,
-                "migrations": record.get("state"),
-                "backup": record.get("backup"),
-            }
-        )
-    return {"host": state.host, "current": state.current, "error": state.error, "releases": entries}
-
-
-def status_report(env: str, states: list[HostState], primary: Primary) -> dict:
-    """The ``fab status --json`` document."""
-    ok, verdict = judge(env, states, primary)
-    return {
-        "env": env,
-        "ok": ok,
-        "verdict": verdict,
-        "hosts": [
-            {"host": s.host, "current": s.current, "commit": s.commit, "error": s.error}
-            for s in states
-        ],
-        "lock": None if primary.lock is None else _lock(primary.lock),
-        "last_event": primary.events[-1].as_json() if primary.events else None,
-    }
-
-
-def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, str]:
-    """One line: is the environment serving one release, idle, and was the last step fine?"""
-    unreachable = [s.host for s in states if s.error]
-    live = {s.current for s in states}
-    info, last = primary.lock, (primary.events[-1] if primary.events else None)
-    if unreachable:
-        return False, f"cannot reach {', '.join(unreachable)}"
-    if live == {None}:
-        return True, f"nothing deployed on {env} yet"
-    if len(live) > 1:
-        serving = ", ".join(f"{s.host}: {s.current or 'nothing'}" for s in states)
-        advice = "bring them together with fab rollback --to=RELEASE (one of those) or fab deploy"
-        return False, f"hosts serve different releases ({serving}); {advice}"
-    if info is not None and (info.stale or info.operator is None):
-        return False, lock.held_message(info, env)
-    if info is not None:
-        return True, f"busy: {info.holder()} running since {info.time or '?'}"
-    (release,) = live
-    if last is not None and last.outcome != "success":
-        why = f": {last.message}" if last.message else ""
-        return False, f"last {last.event} {last.outcome} at {last.time}{why}; {release} is live"
-    return True, f"{release} is live on {len(states)} host(s)"
-
-
-def _lock(info: lock.LockInfo) -> dict:
-    return {
-        "holder": info.holder(),
-        "operator": info.operator,
-        "task": info.task,
-        "ref": info.ref,
-        "pid": info.pid,
-        "host": info.host,
-        "since": info.time,
-        "refreshed": info.refreshed,
-        "age_seconds": info.age_seconds,
-        "idle_seconds": info.idle_seconds,
-        "stale": info.stale,
-    }

@@ -6,17 +6,15 @@ import contextlib
 from dataclasses import replace
 
 from fabric import task
-from rich import box
 from rich.markup import escape
-from rich.table import Table
 
 from deployment import backup as engine
 from deployment import bookkeeping, history, lock
 from deployment.errors import DeployError, NotConfirmed, UsageError
 from deployment.layout import Layout
 
+from . import backup_list, progress, render
 from . import environment as environments
-from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 
@@ -79,7 +77,7 @@ def backups(c, env=None, json=False):
     elif not found:
         render.out.print(f"no backups on {escape(environment.name)} yet")
     else:
-        _show(environment.name, found)
+        backup_list.show(environment.name, found)
 
 
 @task(
@@ -179,46 +177,3 @@ def _ask(confirm, environment, host, layout, current, manifest) -> None:
     }
     if not confirm(summary):
         raise NotConfirmed("not confirmed: nothing was changed")
-
-
-def _show(env: str, found: list[dict]) -> None:
-    """A table where it fits; else one entry per backup (ids stay whole, to copy them)."""
-    rows = [_row(manifest) for manifest in found]
-    widest = max(len(row[0]) for row in rows)
-    if render.out.width >= widest + 70:
-        table = Table(title=f"backups of {env}", title_justify="left", box=box.SIMPLE_HEAD)
-        for column in ("id", "created", "commit", "vendor", "size", "migrations"):
-            table.add_column(column, no_wrap=True)
-        for row in rows:
-            table.add_row(*map(escape, row))
-        render.out.print(table)
-        return
-    render.out.print(f"[bold]backups of {escape(env)}[/]")
-    for backup_id, created, commit, vendor, size, migrations in rows:
-        render.out.print(escape(backup_id), soft_wrap=True)
-        render.out.print(
-            f"    {created}  commit {commit}  {vendor}  {size}  {migrations} migrations",
-            markup=False,
-        )
-
-
-def _row(manifest: dict) -> tuple[str, ...]:
-    migrations = sum(len(names) for names in (manifest.get("migrations") or {}).values())
-    return (
-        str(manifest.get("id")),
-        str(manifest.get("created", "")),
-        str(manifest.get("commit") or "")[:7],
-        str(manifest.get("vendor", "")),
-        _size(manifest.get("size")),
-        str(migrations),
-    )
-
-
-def _size(size) -> str:
-    if not isinstance(size, int):
-        return "?"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return "?"

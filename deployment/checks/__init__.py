@@ -1,0 +1,64 @@
+"""Pre-deploy checks: pure functions from a host's answers to pass / fail / warn / skip.
+
+The answers come from ``probe`` (shell sections) and, on the primary, from the
+``predeploy_report`` JSON of the deployed project. Nothing here talks to a host.
+
+Modules: ``facts`` (``Facts`` in, ``Check`` out), ``host`` (connection, containers, disk,
+lock), ``repository`` (git status, branch, promotion) and ``report`` (the database checks).
+"""
+
+from __future__ import annotations
+
+from .facts import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts
+from .host import connectivity, containers, disk_space, lock
+from .report import database
+from .repository import PROMOTION, branch, git_status, promotion
+
+__all__ = [
+    "FAIL",
+    "NOTHING_DEPLOYED",
+    "ORDER",
+    "PASS",
+    "PROMOTION",
+    "SKIP",
+    "WARN",
+    "Check",
+    "Facts",
+    "branch",
+    "connectivity",
+    "containers",
+    "database",
+    "disk_space",
+    "evaluate",
+    "git_status",
+    "lock",
+    "promotion",
+]
+
+ORDER = (
+    "connectivity",
+    "git_status",
+    "branch",
+    "containers",
+    "schema",
+    "migrations",
+    "critical_relationships",
+    "admin_user",
+    "disk_space",
+    "lock",
+)
+
+
+def evaluate(facts: Facts, elapsed_ms: int = 0) -> list[Check]:
+    checks = [
+        connectivity(facts),
+        git_status(facts),
+        branch(facts),
+        containers(facts),
+        *database(facts),
+        disk_space(facts),
+        lock(facts),
+    ]
+    if facts.promote_from:
+        checks.append(promotion(facts))
+    return [Check(c.name, c.status, c.detail, elapsed_ms) for c in checks]
