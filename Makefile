@@ -35,3 +35,4 @@ bench: venv
 	$(VENV)/bin/pip install -q -r requirements-bench.txt
 	$(PYTHON) bench/verify_schema.py
 	$(PYTHON) bench/predeploy.py
+	$(PYTHON) bench/deploy.py
