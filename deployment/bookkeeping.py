@@ -18,14 +18,23 @@ def meta_path(layout: Layout, release: str) -> str:
     return posixpath.join(posixpath.dirname(layout.history), "releases", f"{release}.json")
 
 
-def write_meta(host, layout: Layout, release: str, meta: dict) -> None:
+def write_meta_command(layout: Layout, release: str, meta: dict) -> str:
     path = meta_path(layout, release)
     document = json.dumps(meta, sort_keys=True)
-    command = all_of(
+    return all_of(
         sh(["mkdir", "-p", posixpath.dirname(path)]),
         to_file(sh(["printf", "%s", document]), path),  # one quoted argument: stdin is slow
     )
-    releases.run(host, command, f"recording {release}")
+
+
+def record_deploy(host, layout: Layout, meta: dict, event: history.Event) -> list[history.Event]:
+    """One round trip: the release's state recorded, the event appended; the history read back."""
+    command = all_of(
+        write_meta_command(layout, meta["release"], meta),
+        history.record_command(layout, event),
+        history.read_command(layout, None),
+    )
+    return history.parse_lines(releases.run(host, command, f"recording {meta['release']}"))
 
 
 def read_meta(host, layout: Layout, release: str) -> dict | None:
@@ -87,19 +96,24 @@ def good_releases(events: list[history.Event]) -> list[str]:
     return list(dict.fromkeys(live))
 
 
-def prune(host, layout: Layout, keep: int, protected: set[str]) -> list[str]:
-    listing = releases.parse_listing(releases.run(host, releases.listing(layout), "listing"))
+def tidy(host, layout: Layout, listing, keep: int, protected: set[str], backups=None) -> None:
+    """One round trip: the oldest releases beyond ``keep`` removed (never one in ``protected``
+    or the current one) and, with ``backups`` (a number to keep), the oldest backups."""
     names = releases.to_prune(listing, keep, protected | {listing.current or ""})
-    for name in names:
-        host.run(releases.remove(layout, name))
-    return names
+    commands = [releases.remove(layout, name) for name in names]
+    if backups is not None:
+        commands.append(_prune_backups(layout, backups))
+    if commands:
+        host.run("; ".join(commands))
 
 
-def prune_backups(host, layout: Layout, keep: int) -> None:
+def _prune_backups(layout: Layout, keep: int) -> str:
     """Keep the newest ``keep`` backups, and apart from them the newest ``keep`` safety ones."""
     script = (
         'ls -1t -- "$1"/$3*.json 2>/dev/null | grep -v "/$4" | tail -n +"$(($2 + 1))" | '
         'while read -r m; do rm -f -- "$m" "${m%.json}.dump"; done'
     )
-    for pattern, excluded in (("", "safety-"), ("safety-", "-none-")):
-        host.run(sh(["sh", "-c", script, "prune", layout.backups, str(keep), pattern, excluded]))
+    return "; ".join(
+        sh(["sh", "-c", script, "prune", layout.backups, str(keep), pattern, excluded])
+        for pattern, excluded in (("", "safety-"), ("safety-", "-none-"))
+    )

@@ -33,6 +33,7 @@ class Deployment(OnHosts):
     # What the run found and did, for the report and the history.
     release: Release | None = None
     previous: dict = field(default_factory=dict)  # host name -> release name or None
+    listings: dict = field(default_factory=dict)  # host name -> releases.Listing before
     plan: dict | None = None
     backup: dict | None = None
     applied: list = field(default_factory=list)
@@ -123,6 +124,7 @@ class Deployment(OnHosts):
         ref = self.ref if host is self.primary else None
         fetched = releases.fetch(host, self.layout(name), env.repository, ref, env.branch)
         self.previous[name] = fetched.listing.current
+        self.listings[name] = fetched.listing
         return fetched
 
     def _commit(self, fetched: list) -> str:

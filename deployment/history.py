@@ -116,11 +116,8 @@ class Event:
 
 def record(host: Host, layout: Layout, event: Event) -> None:
     """Append ``event`` to the history on ``host``, creating ``.deploy/`` if needed."""
-    if event.event not in EVENTS or event.outcome not in OUTCOMES:
-        raise ValueError(f"not a history event: {event.event!r} / {event.outcome!r}")
-    if event.message is not None and len(event.message) > MAX_MESSAGE:
-        event = _shortened(event)
-    result = host.run(append_command(layout, event.line(), secrets.token_hex(6)), timeout=60)
+    command = record_command(layout, event)  # refuses a non-contract event before any I/O
+    result = host.run(command, timeout=60)
     if not result.ok:
         raise RemoteCommandFailed(
             f"cannot write the history {layout.history} on {host.name}: {result.stderr.strip()}"
@@ -141,6 +138,15 @@ def read(host: Host, layout: Layout, limit: int | None = None) -> list[Event]:
     if limit is None:
         return events
     return events[-limit:] if limit > 0 else []
+
+
+def record_command(layout: Layout, event: Event) -> str:
+    """The command that appends ``event`` (its message shortened if need be)."""
+    if event.event not in EVENTS or event.outcome not in OUTCOMES:
+        raise ValueError(f"not a history event: {event.event!r} / {event.outcome!r}")
+    if event.message is not None and len(event.message) > MAX_MESSAGE:
+        event = _shortened(event)
+    return append_command(layout, event.line(), secrets.token_hex(6))
 
 
 def parse_lines(output: str) -> list[Event]:

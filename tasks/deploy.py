@@ -120,21 +120,27 @@ def _event(deployment, event, outcome, durations, message=None) -> history.Event
 
 
 def _record_success(deployment, layout, durations) -> None:
-    primary, env = deployment.primary, deployment.environment
+    """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
+    primary, env, release = deployment.primary, deployment.environment, deployment.release
     meta = {
-        "release": deployment.release.name,
-        "commit": deployment.release.commit,
+        "release": release.name,
+        "commit": release.commit,
         "state": bookkeeping.state_after(deployment.plan or {}),
         "backup": (deployment.backup or {}).get("id"),
     }
-    bookkeeping.write_meta(primary, layout, deployment.release.name, meta)
-    history.record(primary, layout, _event(deployment, "deploy", "success", durations))
-    events = history.read(primary, layout)
-    good = bookkeeping.good_releases(events)
-    protected = {deployment.release.name, *deployment.previous.values(), *good[-2:]}
-    for name, host in deployment.hosts.items():
-        bookkeeping.prune(host, deployment.layout(name), env.keep_releases, protected - {None})
-    bookkeeping.prune_backups(primary, layout, env.keep_backups)
+    event = _event(deployment, "deploy", "success", durations)
+    good = bookkeeping.good_releases(bookkeeping.record_deploy(primary, layout, meta, event))
+    protected = {release.name, *deployment.previous.values(), *good[-2:]} - {None}
+
+    def tidy(name, host) -> None:
+        before = deployment.listings[name]
+        after = releases.Listing((*before.releases, release.name), release.name)
+        backups = env.keep_backups if host is primary else None
+        bookkeeping.tidy(
+            host, deployment.layout(name), after, env.keep_releases, protected, backups
+        )
+
+    deployment.each(tidy)
 
 
 def _record_failure(deployment, layout, failure: StepFailed) -> None:

@@ -7,8 +7,18 @@ import os
 import subprocess
 
 import pytest
-from deploying import ADD_HOMEPAGE, HOMEPAGE, add_field, add_migration, checksum, columns
+from deploying import (
+    ADD_HOMEPAGE,
+    HOMEPAGE,
+    add_field,
+    add_migration,
+    checksum,
+    columns,
+    release_folders,
+)
 from fleet import Fleet, Origin
+
+from deployment import releases
 
 ROWS = "SELECT count(*) FROM resource"
 
@@ -330,3 +340,35 @@ def test_a_hostile_ref_is_refused_before_anything_runs(fleet, ref):
     assert done.returncode in (1, 2)
     assert not os.path.exists("/tmp/pwned")
     assert not (fleet.deploy_to[0] / "current").exists()
+
+
+def test_old_releases_and_backups_are_pruned_after_a_deploy(fleet):
+    fleet.write_inventory(confirm="none", keep_releases=2, keep_backups=1)
+    deployed = []
+    for change in ("one", "two", "three"):
+        fleet.origin.commit(change)
+        done = fleet.fab("deploy", "--env=test", "--yes")
+        assert done.returncode == 0, done.stderr
+        deployed.append(_live(fleet)[0])
+        if len(deployed) == 1:
+            _superuser(fleet)  # the checks of the next deploys want one
+    first, previous, current = deployed
+    for folder, worktrees in zip(fleet.deploy_to, release_folders(fleet), strict=True):
+        assert worktrees == [previous, current]
+        listed = subprocess.run(
+            ["git", "-C", str(folder / "repo"), "worktree", "list"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert first not in listed, "the mirror forgets the removed worktree"
+    backups = sorted(p.name for p in (fleet.deploy_to[0] / "backups").iterdir())
+    assert [name.split(".")[0] for name in backups] == [current, current], backups
+
+
+def test_which_releases_are_pruned():
+    listing = releases.Listing(("r1", "r2", "r3", "r4", "r5"), "r5")
+    assert releases.to_prune(listing, 2, {"r5", "r4"}) == ["r1", "r2", "r3"]
+    assert releases.to_prune(listing, 2, {"r5", "r4", "r1"}) == ["r2", "r3"]
+    assert releases.to_prune(listing, 5, {"r5"}) == []
+    assert releases.to_prune(listing, 0, {"r5", "r4", "r2"}) == ["r1", "r3"]
