@@ -1,0 +1,94 @@
+"""What goes wrong in the runbook, made to happen for real on the docs' fleet (docs_fleet.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from deploying import add_field, add_migration
+from docs_fleet import FleetWorld
+
+from deployment import history, lock
+from deployment.layout import Layout
+
+RENAME = "ALTER TABLE asset RENAME COLUMN resource_id TO publishing_organization_id"
+MOTTO = "motto = models.TextField(blank=True, default='')"
+ADD_MOTTO = (
+    "        migrations.AddField('resource', 'motto', models.TextField(blank=True, default='')),"
+)
+FAILING_SQL = "        migrations.RunSQL('SELECT * FROM no_such_table', migrations.RunSQL.noop),"
+
+
+def drift(world: FleetWorld) -> None:
+    """The seed's incident: a column renamed behind Django's back, every migration applied."""
+    world.postgres.execute("docs_production", RENAME)
+
+
+def broken_migration(world: FleetWorld) -> None:
+    """A new field whose migration fails halfway, committed and pushed."""
+    add_field(world.origin, MOTTO)
+    add_migration(world.origin, "0004_resource_motto", ADD_MOTTO + "\n" + FAILING_SQL)
+
+
+def fixed_migration(world: FleetWorld) -> None:
+    (world.origin.work / "content" / "migrations" / "0004_resource_motto.py").unlink()
+    add_migration(world.origin, "0004_resource_motto", ADD_MOTTO)
+
+
+class HostDrop:
+    """web2's sshd stops while web2 restarts the new release, and starts again later."""
+
+    def __init__(self, world: FleetWorld):
+        self.world, self.marker = world, world.folder / "web2-restarting"
+        self.inventory = world.inventory / "production.yml"
+        self.original = self.inventory.read_text()
+        self.thread = threading.Thread(target=self._stop_web2_when_restarting, daemon=True)
+
+    def arm(self) -> None:
+        web2 = self.world.deploy_to("production", "web2.example.com")
+        signal = f"touch {shlex.quote(str(self.marker))}; sleep 60"
+        restart = f'case "$(pwd)" in {shlex.quote(str(web2))}/current) {signal};; esac'
+        document = yaml.safe_load(self.original) | {"restart": [restart]}
+        self.inventory.write_text(yaml.safe_dump(document, sort_keys=False))
+        self.thread.start()
+
+    def _stop_web2_when_restarting(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self.marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.world.servers[1].stop()
+
+    def disarm(self) -> None:
+        self.thread.join(timeout=130)
+        self.inventory.write_text(self.original)
+
+    def back(self) -> None:
+        self.world.servers[1].start()
+
+
+def stale_lock(world: FleetWorld) -> None:
+    """The lock of a CI job cancelled 31 minutes ago (no heartbeat since)."""
+    now = datetime.now(UTC)
+    info = {
+        "operator": "ci@runner-7",
+        "host": "runner-7",
+        "pid": 4711,
+        "task": "deploy",
+        "env": "production",
+        "ref": "main",
+        "time": history.timestamp(now - timedelta(minutes=40)),
+        "refreshed": history.timestamp(now - timedelta(minutes=31)),
+        "token": "0" * 32,
+    }
+    layout = Layout(str(world.deploy_to("production", "web1.example.com")))
+    path = Path(lock.info_path(layout))
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(info, sort_keys=True) + "\n")
+    moment = (now - timedelta(minutes=31)).timestamp()
+    os.utime(path, (moment, moment))
