@@ -108,7 +108,7 @@ class Deployment(OnHosts):
 
     def create_release(self) -> None:
         """Two round trips per host: fetch (and resolve on the primary), then create and build."""
-        fetched = self.each(self._fetch)
+        fetched = self._fetch()
         self.release = Release.new(self._commit(fetched))
         env = self.environment
         self.each(
@@ -119,12 +119,18 @@ class Deployment(OnHosts):
             )
         )
 
-    def _fetch(self, name, host) -> releases.Fetched:
+    def _fetch(self) -> list[releases.Fetched]:
+        """Every host fetched (the primary resolves ``ref``); what each serves now, recorded
+        in inventory order."""
         env = self.environment
-        ref = self.ref if host is self.primary else None
-        fetched = releases.fetch(host, self.layout(name), env.repository, ref, env.branch)
-        self.previous[name] = fetched.listing.current
-        self.listings[name] = fetched.listing
+
+        def fetch(name, host) -> releases.Fetched:
+            ref = self.ref if host is self.primary else None
+            return releases.fetch(host, self.layout(name), env.repository, ref, env.branch)
+
+        fetched = self.each(fetch)
+        self.listings = {name: f.listing for name, f in zip(self.hosts, fetched, strict=True)}
+        self.previous = {name: listing.current for name, listing in self.listings.items()}
         return fetched
 
     def _commit(self, fetched: list) -> str:
@@ -142,7 +148,7 @@ class Deployment(OnHosts):
 
     def preview_release(self) -> None:
         """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
-        fetched = self.each(self._fetch)
+        fetched = self._fetch()
         self.release = Release.new(self._commit(fetched))
         env, layout = self.environment, self.primary_layout
         self.preview = layout.preview(secrets.token_hex(4))

@@ -29,6 +29,10 @@ class ConnectionFailed(DeployError):
     exit_code = 2
 
 
+class ConnectionLost(ConnectionFailed):
+    """The connection dropped while a command ran: what it did there is unknown."""
+
+
 class HostKeyRefused(ConnectionFailed):
     """A host presented an unknown or changed host key."""
 

@@ -25,7 +25,7 @@ from .commands import (
     substitute,
     words,
 )
-from .errors import RemoteCommandFailed, UsageError
+from .errors import ConnectionLost, RemoteCommandFailed, UsageError
 from .layout import Layout
 
 
@@ -218,7 +218,10 @@ def run(host, command: str, what: str) -> str:
 
     For an ``in_order`` script, the step named is the one that failed (``error.step``).
     """
-    result = host.run(command)
+    try:
+        result = host.run(command)
+    except ConnectionLost as error:  # say the step, not the script that was running
+        raise ConnectionLost(f"lost the connection to {host.name} while {what}") from error
     if not result.ok:
         step, detail = failed_step(result.stderr or result.stdout)
         raise RemoteCommandFailed(f"{step or what} failed on {host.name}: {detail}", step)

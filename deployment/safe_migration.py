@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import database
-from .commands import sh
+from . import backup, database
 from .errors import DeployError, NotConfirmed
 from .layout import Layout
 from .steps import Step, execute
@@ -29,6 +28,7 @@ class SafeMigration:
     applied: list = field(default_factory=list)
     reversed: list = field(default_factory=list)
     restored: str | None = None
+    live: backup.Live | None = None  # the release migrated, read by the first step
 
     @property
     def layout(self) -> Layout:
@@ -52,8 +52,14 @@ class SafeMigration:
 
     def verify_before(self) -> None:
         env = self.environment.name
-        if not self.host.run(sh(["test", "-e", self.path])).ok:
-            raise DeployError(f"nothing is deployed to {env} yet: run fab deploy --env={env} first")
+        try:
+            self.live = backup.live(self.host, self.layout)
+        except DeployError as error:
+            if "nothing is deployed" not in str(error):
+                raise
+            raise DeployError(
+                f"nothing is deployed to {env} yet: run fab deploy --env={env} first"
+            ) from None
         if self.skip_checks:
             return
         try:
@@ -74,14 +80,14 @@ class SafeMigration:
             self.path,
             self.environment.manage,
             f"migrate-{stamp}",
-            "current",
+            self.live.commit,
         )
 
     def ask(self) -> None:
         summary = {
             "env": self.environment.name,
-            "release": "current",
-            "commit": "current",
+            "release": self.live.release,
+            "commit": self.live.commit,
             "plan": self.plan,
             "backup": (self.backup or {}).get("id"),
             "hosts": [self.environment.primary.name],

@@ -160,7 +160,7 @@ def _recorded(host, layout: Layout, event: history.Event):
 def _ask(confirm, environment, host, layout, current, manifest) -> None:
     state = (bookkeeping.read_meta(host, layout, current.release) or {}).get("state")
     render.err.print(
-        f"[bold]Restore {escape(environment.name)}[/]: database back to backup "
+        f"the database of {escape(environment.name)} goes back to backup "
         f"{escape(manifest['id'])} (taken {manifest.get('created', '?')}, commit "
         f"{str(manifest.get('commit') or '?')[:7]}); a safety backup is taken first"
     )

@@ -122,14 +122,9 @@ def _event(deployment, event, outcome, durations, message=None) -> history.Event
 def _record_success(deployment, layout, durations) -> None:
     """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
     primary, env, release = deployment.primary, deployment.environment, deployment.release
-    meta = {
-        "release": release.name,
-        "commit": release.commit,
-        "state": bookkeeping.state_after(deployment.plan or {}),
-        "backup": (deployment.backup or {}).get("id"),
-    }
     event = _event(deployment, "deploy", "success", durations)
-    good = bookkeeping.good_releases(bookkeeping.record_deploy(primary, layout, meta, event))
+    recorded = bookkeeping.record_deploy(primary, layout, _meta(deployment), event)
+    good = bookkeeping.good_releases(recorded)
     protected = {release.name, *deployment.previous.values(), *good[-2:]} - {None}
 
     def tidy(name, host) -> None:
@@ -143,6 +138,16 @@ def _record_success(deployment, layout, durations) -> None:
     deployment.each(tidy)
 
 
+def _meta(deployment) -> dict:
+    """What a rollback from this release needs: its migration state and its backup."""
+    return {
+        "release": deployment.release.name,
+        "commit": deployment.release.commit,
+        "state": bookkeeping.state_after(deployment.plan or {}),
+        "backup": (deployment.backup or {}).get("id"),
+    }
+
+
 def _record_failure(deployment, layout, failure: StepFailed) -> None:
     rolled_back = "migrate" in failure.outcome.undone or "go live" in failure.outcome.undone
     outcome = "rolled_back" if rolled_back and not failure.outcome.undo_failures else "failed"
@@ -151,6 +156,9 @@ def _record_failure(deployment, layout, failure: StepFailed) -> None:
         message += "; could not undo: " + "; ".join(failure.outcome.undo_failures)
     event = _event(deployment, "deploy", outcome, failure.outcome.durations_ms, message)
     try:
-        history.record(deployment.primary, layout, event)
+        if deployment.switched:  # the fleet was left on it: a rollback must know its state
+            bookkeeping.record_deploy(deployment.primary, layout, _meta(deployment), event)
+        else:
+            history.record(deployment.primary, layout, event)
     except Exception as error:  # the first error matters more; say both
         failure.add_note(f"and the history could not be written: {error}")

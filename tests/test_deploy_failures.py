@@ -64,7 +64,8 @@ def test_a_host_dropping_during_go_live_is_reported_and_recoverable(fleet, hosts
     on the new release again (the fleet is never left mixed) and leaves the migration
     applied (no host serves a release whose migrations are not applied); it releases the
     lock, exits 1, names the host and says what to run. Recovery, once the host is back:
-    ``fab status`` agrees every host serves the new release, and ``fab deploy`` goes on.
+    ``fab status`` agrees every host serves the new release; ``fab rollback`` brings code and
+    database back, and ``fab deploy`` goes forward again.
     """
     before = _deployed(fleet, postgres_server)
     rows = sql(postgres_server, fleet, "SELECT count(*) FROM resource")
@@ -97,7 +98,14 @@ def test_a_host_dropping_during_go_live_is_reported_and_recoverable(fleet, hosts
     assert [h["current"] for h in report["hosts"]] == [new, new]
     assert report["lock"] is None
 
+    # Either way out works: a rollback brings the code and the database back ...
     fleet.write_inventory(confirm="none")
+    done = fleet.fab("rollback", "--env=test", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert live(fleet) == before
+    assert "homepage" not in columns(postgres_server, fleet)
+    assert sql(postgres_server, fleet, "SELECT count(*) FROM resource") == rows
+    # ... and a deploy goes forward again.
     done = fleet.fab("deploy", "--env=test", "--yes")
     assert done.returncode == 0, done.stderr
     assert live(fleet)[0] == live(fleet)[1] != before[0]

@@ -57,3 +57,14 @@ def test_unknown_critical_relationship_is_a_failed_check(sqlite_url):
         "ok": False,
         "message": "content.Asset.nope: Asset has no field 'nope'",
     } in report["critical"]
+
+
+def test_a_relationship_named_in_settings_and_on_the_command_line_is_checked_once(sqlite_url):
+    # The example project's settings name content.Asset.resource already.
+    run = manage(
+        sqlite_url, "verify_schema", "--format", "json", "--critical", "content.Asset.resource"
+    )
+    report = run.json()
+    assert run.code == 0, run.stderr
+    named = [c["relationship"] for c in report["critical"]]
+    assert named.count("content.Asset.resource") == 1, named

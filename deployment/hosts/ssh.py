@@ -10,7 +10,12 @@ import fabric
 import invoke
 import paramiko
 
-from deployment.errors import ConnectionFailed, HostKeyRefused, RemoteCommandFailed
+from deployment.errors import (
+    ConnectionFailed,
+    ConnectionLost,
+    HostKeyRefused,
+    RemoteCommandFailed,
+)
 
 from .base import PathLike, Result, invoke_run, run_options
 from .known_hosts import KnownHosts, changed_key_message, hostkey_name, revoked_key_message
@@ -140,15 +145,17 @@ class SshHost:
             return ConnectionFailed(f"cannot connect to {label}{through}: {reason}")
         return error
 
-    def _lost(self, command: str, error: BaseException | None) -> ConnectionFailed:
+    def _lost(self, command: str, error: BaseException | None) -> ConnectionLost:
         why = f" ({error})" if error is not None and str(error) else ""
-        return ConnectionFailed(f"lost the connection to {self.name} while running: {command}{why}")
+        lines = command.strip().splitlines() or [""]
+        shown = lines[0] if len(lines) == 1 and len(lines[0]) <= 80 else lines[0][:60] + " ..."
+        return ConnectionLost(f"lost the connection to {self.name} while running: {shown}{why}")
 
     def _transfer_error(
         self, what: str, error: BaseException
     ) -> ConnectionFailed | RemoteCommandFailed:
         if not self.connection.is_connected:
-            return ConnectionFailed(f"lost the connection to {self.name} copying {what}")
+            return ConnectionLost(f"lost the connection to {self.name} copying {what}")
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         return RemoteCommandFailed(f"cannot copy {what}: {reason}")
 

@@ -66,7 +66,8 @@ class Command(BaseCommand):
         connection = self._connection(options["database"])
         app_configs = self._app_configs(options["apps"])
         try:
-            relationships = conf.critical_relationships() + options["critical"]
+            named = conf.critical_relationships() + options["critical"]
+            relationships = list(dict.fromkeys(named))  # one check each, named twice or not
             result = verify(connection, app_configs, relationships, all_apps=not options["apps"])
         except ImproperlyConfigured as error:
             raise CommandError(str(error), returncode=2) from None
