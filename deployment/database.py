@@ -17,7 +17,8 @@ def plan(host, release_path: str, manage: str, *targets: str) -> dict:
 def backup(
     host, layout: Layout, release_path: str, manage: str, backup_id: str, commit: str
 ) -> dict:
-    """A backup and its manifest, verified (checksum, and the restore tool reads it)."""
+    """A backup and its manifest, verified (checksum, and the restore tool reads it), in one
+    Django process."""
     manifest = remote_django.run_json(
         host,
         release_path,
@@ -29,8 +30,14 @@ def backup(
         backup_id,
         "--commit",
         commit,
+        "--verify",
+        accept=(0, 1),
     )
-    verify_backup(host, layout, release_path, manage, backup_id)
+    verification = manifest.pop("verification", None)
+    if verification is None:  # the backup itself failed
+        detail = manifest.get("error") or "no manifest"
+        raise RemoteCommandFailed(f"manage.py backup_database failed on {host.name}: {detail}")
+    _verified(verification, backup_id)
     return manifest
 
 
@@ -45,8 +52,12 @@ def verify_backup(host, layout: Layout, release_path: str, manage: str, backup_i
         manifest_path(layout, backup_id),
         accept=(0, 1),
     )
-    if not verified.get("ok"):
-        reason = verified.get("detail") or verified.get("error") or "unknown reason"
+    _verified(verified, backup_id)
+
+
+def _verified(report: dict, backup_id: str) -> None:
+    if not report.get("ok"):
+        reason = report.get("detail") or report.get("error") or "unknown reason"
         raise DeployError(f"backup {backup_id} failed verification, nothing changed: {reason}")
 
 
@@ -62,13 +73,15 @@ def migrate(host, release_path: str, manage: str, *targets: str) -> dict:
 def verify(
     host, release_path: str, manage: str, system_checks: bool = True, pending_ok: bool = False
 ) -> None:
-    """verify_schema and (unless told not to) ``check --deploy`` with this release's code.
+    """verify_schema and (unless told not to) ``check --deploy`` with this release's code,
+    in one Django process (``verify_release``).
 
     ``pending_ok``: differences that an unapplied migration fixes are expected (before migrate).
     """
-    report = remote_django.run_json(
-        host, release_path, manage, "verify_schema", "--format", "json", accept=(0, 1)
-    )
+    command = ("verify_release",) if system_checks else ("verify_schema", "--format", "json")
+    document = remote_django.run_json(host, release_path, manage, *command, accept=(0, 1))
+    report = document.get("schema", {}) if system_checks else document
+    checks = document.get("system_checks", {}) if system_checks else {"ok": True}
     errors = [
         p["message"]
         for p in report.get("problems", [])
@@ -76,14 +89,8 @@ def verify(
     ]
     if errors:
         raise DeployError(f"verify_schema: {'; '.join(errors[:3])}")
-    if not system_checks:
-        return
-    result = host.run(
-        remote_django.command(release_path, manage, "check", "--deploy", "--fail-level", "ERROR")
-    )
-    if not result.ok:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        raise DeployError(f"manage.py check --deploy: {lines[-1] if lines else 'failed'}")
+    if not checks.get("ok"):
+        raise DeployError(f"manage.py check --deploy: {checks.get('detail') or 'failed'}")
 
 
 def state_targets(before: dict, after: dict) -> list[str]:

@@ -273,6 +273,17 @@ def test_the_password_stays_off_argv_output_and_manifest(round_trip: RoundTrip) 
     assert not any(Path(path).exists() for path in option_files)
 
 
+def test_backup_with_verify_verifies_in_the_same_run(database: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    run = database.manage("backup_database", "--dir", str(folder), "--id", "v", "--verify")
+    assert run.code == 0, run.stdout + run.stderr
+    printed = run.json()
+    verification = printed.pop("verification")
+    assert printed == json.loads((folder / "v.json").read_text()), "the file has no verification"
+    assert verification["ok"] is True and verification["id"] == "v"
+    assert all(verification["checks"].values()), verification
+
+
 def test_a_corrupted_dump_is_refused_and_nothing_is_touched(
     database: Database, tmp_path: Path
 ) -> None:

@@ -68,3 +68,18 @@ def test_a_relationship_named_in_settings_and_on_the_command_line_is_checked_onc
     assert run.code == 0, run.stderr
     named = [c["relationship"] for c in report["critical"]]
     assert named.count("content.Asset.resource") == 1, named
+
+
+def test_verify_release_reports_schema_and_system_checks_in_one_document(sqlite_url):
+    run = manage(sqlite_url, "verify_release")
+    assert run.code == 0, run.stderr
+    report = run.json()
+    assert report["ok"] is True and report["system_checks"] == {"ok": True, "detail": ""}
+    assert report["schema"]["ok"] is True and report["schema"]["counts"]["models"] > 0
+
+    broken = manage(sqlite_url, "verify_release", settings="broken_checks_settings")
+    report = broken.json()
+    assert broken.code == 1
+    assert report["schema"]["ok"] is True
+    assert report["system_checks"]["ok"] is False
+    assert "STATICFILES_DIRS" in report["system_checks"]["detail"]

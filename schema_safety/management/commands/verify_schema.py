@@ -63,7 +63,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        connection = self._connection(options["database"])
+        connection = connection_for(options["database"])
         app_configs = self._app_configs(options["apps"])
         try:
             named = conf.critical_relationships() + options["critical"]
@@ -72,21 +72,12 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(str(error), returncode=2) from None
         except DatabaseError as error:
-            raise CommandError(_database_error(connection, error), returncode=2) from None
+            raise CommandError(database_error(connection, error), returncode=2) from None
         if options["fix"]:
             self._fix(connection, app_configs, result, options)
         self._report(result, options)
         if not result.ok(options["fail_on"]):
             raise SystemExit(1)
-
-    def _connection(self, alias):
-        try:
-            return connections[alias]
-        except ConnectionDoesNotExist:
-            known = ", ".join(connections) or "none"
-            raise CommandError(
-                f"unknown database alias {alias!r}; DATABASES has: {known}", returncode=2
-            ) from None
 
     def _app_configs(self, labels):
         if not labels:
@@ -114,6 +105,17 @@ class Command(BaseCommand):
             stream.write(line)
 
 
-def _database_error(connection, error) -> str:
+def connection_for(alias: str):
+    """The connection for a DATABASES alias, or a usage error (exit 2) naming those there are."""
+    try:
+        return connections[alias]
+    except ConnectionDoesNotExist:
+        known = ", ".join(connections) or "none"
+        raise CommandError(
+            f"unknown database alias {alias!r}; DATABASES has: {known}", returncode=2
+        ) from None
+
+
+def database_error(connection, error) -> str:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"cannot read database {connection.alias!r} ({connection.vendor}): {first}"
