@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import database, history, predeploy, promotion, releases
+from . import database, history, mirror, predeploy, promotion, releases
 from .errors import DeployError, NotConfirmed
 from .layout import OnHosts
 from .releases import Release
@@ -119,14 +119,14 @@ class Deployment(OnHosts):
             )
         )
 
-    def _fetch(self) -> list[releases.Fetched]:
+    def _fetch(self) -> list[mirror.Fetched]:
         """Every host fetched (the primary resolves ``ref``); what each serves now, recorded
         in inventory order."""
         env = self.environment
 
-        def fetch(name, host) -> releases.Fetched:
+        def fetch(name, host) -> mirror.Fetched:
             ref = self.ref if host is self.primary else None
-            return releases.fetch(host, self.layout(name), env.repository, ref, env.branch)
+            return mirror.fetch(host, self.layout(name), env.repository, ref, env.branch)
 
         fetched = self.each(fetch)
         self.listings = {name: f.listing for name, f in zip(self.hosts, fetched, strict=True)}

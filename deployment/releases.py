@@ -1,4 +1,4 @@
-"""Releases on a host: a bare mirror, one git worktree per release, ``current`` switched atomically.
+"""Releases on a host: a git worktree each (from the mirror), ``current`` switched atomically.
 
 Builders return shell commands (quoted through ``commands``); the functions that
 take a ``host`` run them and raise ``RemoteCommandFailed`` with the host named.
@@ -12,7 +12,6 @@ import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from . import probe
 from .commands import (
     all_of,
     either,
@@ -22,8 +21,6 @@ from .commands import (
     pipe,
     quiet,
     sh,
-    substitute,
-    words,
 )
 from .errors import ConnectionLost, RemoteCommandFailed, UsageError
 from .layout import Layout
@@ -38,68 +35,6 @@ class Release:
     def new(commit: str, now: datetime | None = None) -> Release:
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
         return Release(f"{stamp}-{commit[:7]}", commit)
-
-
-def prepare(layout: Layout, repository: str) -> str:
-    """The layout's folders, and the mirror up to date with the repository."""
-    folders = sh(
-        [
-            "mkdir",
-            "-p",
-            layout.releases,
-            layout.shared,
-            layout.backups,
-            posixpath.dirname(layout.lock),
-        ]
-    )
-    fetch = sh(["git", "-C", layout.repo, "remote", "update", "--prune"])
-    clone = sh(["git", "clone", "--quiet", "--mirror", repository, layout.repo])
-    exists = sh(["test", "-d", layout.repo])
-    return all_of(folders, either(all_of(exists, quiet(fetch)), clone))
-
-
-@dataclass(frozen=True)
-class Fetched:
-    listing: Listing
-    commit: str | None  # what ``ref`` names, when asked
-    on_branch: bool
-
-
-def fetch(host, layout: Layout, repository: str, ref: str | None, branch: str) -> Fetched:
-    """One round trip: the layout and the mirror up to date, the releases listed and,
-    with ``ref``, the commit it names and whether that commit is on ``branch``."""
-    marker = probe.new_marker()
-    questions = [
-        probe.Question("prepare", prepare(layout, repository)),
-        probe.Question("listing", listing(layout)),
-    ]
-    if ref is not None:
-        commit = substitute(resolve(layout, ref))
-        ancestor = sh(["git", "-C", layout.repo, "merge-base", "--is-ancestor"])
-        questions += [
-            probe.Question("commit", resolve(layout, ref)),
-            probe.Question(
-                "on_branch", words(ancestor, commit, shlex.quote(f"refs/heads/{branch}"))
-            ),
-        ]
-    answers = probe.parse(host.run(probe.script(questions, marker)).stdout, marker)
-    prepared = answers.get("prepare")
-    if prepared is None or not prepared.ok:
-        lines = (prepared.output if prepared else "no answer").strip().splitlines()
-        raise RemoteCommandFailed(
-            f"fetching the repository failed on {host.name}: {lines[-1] if lines else ''}"
-        )
-    resolved = answers.get("commit")
-    return Fetched(
-        listing=parse_listing(answers["listing"].output),
-        commit=resolved.output.strip() if resolved is not None and resolved.ok else None,
-        on_branch=bool(answers.get("on_branch") and answers["on_branch"].ok),
-    )
-
-
-def resolve(layout: Layout, ref: str) -> str:
-    """Print the commit ``ref`` (branch, tag or commit) names in the mirror."""
-    return sh(["git", "-C", layout.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
 
 
 def create(layout: Layout, release: Release, shared: tuple[str, ...]) -> str:

@@ -1,0 +1,75 @@
+"""The bare mirror of the repository on each host: brought up to date, refs resolved."""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+
+from . import probe
+from .commands import all_of, either, quiet, sh, substitute, words
+from .errors import RemoteCommandFailed
+from .layout import Layout
+from .releases import Listing, listing, parse_listing
+
+
+def prepare(layout: Layout, repository: str) -> str:
+    """The layout's folders, and the mirror up to date with the repository."""
+    folders = sh(
+        [
+            "mkdir",
+            "-p",
+            layout.releases,
+            layout.shared,
+            layout.backups,
+            posixpath.dirname(layout.lock),
+        ]
+    )
+    fetch = sh(["git", "-C", layout.repo, "remote", "update", "--prune"])
+    clone = sh(["git", "clone", "--quiet", "--mirror", repository, layout.repo])
+    exists = sh(["test", "-d", layout.repo])
+    return all_of(folders, either(all_of(exists, quiet(fetch)), clone))
+
+
+@dataclass(frozen=True)
+class Fetched:
+    listing: Listing
+    commit: str | None  # what ``ref`` names, when asked
+    on_branch: bool
+
+
+def fetch(host, layout: Layout, repository: str, ref: str | None, branch: str) -> Fetched:
+    """One round trip: the layout and the mirror up to date, the releases listed and,
+    with ``ref``, the commit it names and whether that commit is on ``branch``."""
+    marker = probe.new_marker()
+    questions = [
+        probe.Question("prepare", prepare(layout, repository)),
+        probe.Question("listing", listing(layout)),
+    ]
+    if ref is not None:
+        commit = substitute(resolve(layout, ref))
+        ancestor = sh(["git", "-C", layout.repo, "merge-base", "--is-ancestor"])
+        questions += [
+            probe.Question("commit", resolve(layout, ref)),
+            probe.Question(
+                "on_branch", words(ancestor, commit, shlex.quote(f"refs/heads/{branch}"))
+            ),
+        ]
+    answers = probe.parse(host.run(probe.script(questions, marker)).stdout, marker)
+    prepared = answers.get("prepare")
+    if prepared is None or not prepared.ok:
+        lines = (prepared.output if prepared else "no answer").strip().splitlines()
+        raise RemoteCommandFailed(
+            f"fetching the repository failed on {host.name}: {lines[-1] if lines else ''}"
+        )
+    resolved = answers.get("commit")
+    return Fetched(
+        listing=parse_listing(answers["listing"].output),
+        commit=resolved.output.strip() if resolved is not None and resolved.ok else None,
+        on_branch=bool(answers.get("on_branch") and answers["on_branch"].ok),
+    )
+
+
+def resolve(layout: Layout, ref: str) -> str:
+    """Print the commit ``ref`` (branch, tag or commit) names in the mirror."""
+    return sh(["git", "-C", layout.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
