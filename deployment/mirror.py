@@ -41,7 +41,6 @@ class Fetched:
 def fetch(host, layout: Layout, repository: str, ref: str | None, branch: str) -> Fetched:
     """One round trip: the layout and the mirror up to date, the releases listed and,
     with ``ref``, the commit it names and whether that commit is on ``branch``."""
-    marker = probe.new_marker()
     questions = [
         probe.Question("prepare", prepare(layout, repository)),
         probe.Question("listing", listing(layout)),
@@ -55,7 +54,7 @@ def fetch(host, layout: Layout, repository: str, ref: str | None, branch: str) -
                 "on_branch", words(ancestor, commit, shlex.quote(f"refs/heads/{branch}"))
             ),
         ]
-    answers = probe.parse(host.run(probe.script(questions, marker)).stdout, marker)
+    answers = probe.ask(host, questions)
     prepared = answers.get("prepare")
     if prepared is None or not prepared.ok:
         lines = (prepared.output if prepared else "no answer").strip().splitlines()

@@ -103,9 +103,7 @@ def _ask(environment, spec, host, promoted) -> checks.Facts:
     )
     if primary:
         questions.append(probe.django_question(layout, environment.manage))
-    marker = probe.new_marker()
-    result = host.run(probe.script(questions, marker))
-    sections = probe.parse(result.stdout, marker)
+    sections = probe.ask(host, questions)
     django = _report_json(sections.get("django")) if primary else None
     return checks.Facts(
         sections=sections,

@@ -117,6 +117,12 @@ def script(questions, marker: str = MARKER) -> str:
     )
 
 
+def ask(host, questions) -> dict[str, Section]:
+    """Every question in one round trip to ``host``: ``{name: Section}`` of those answered."""
+    marker = new_marker()
+    return parse(host.run(script(questions, marker)).stdout, marker)
+
+
 def parse(output: str, marker: str = MARKER) -> dict[str, Section]:
     found = _pattern(marker).finditer(output)
     return {m["name"]: Section(m["name"], int(m["code"]), m["body"]) for m in found}

@@ -100,10 +100,7 @@ class Rollback(OnHosts):
                 probe.Question("history", history.read_command(layout, None)),
                 probe.Question("metas", bookkeeping.every_meta_command(layout)),
             ]
-        marker = probe.new_marker()
-        answers = probe.parse(
-            releases.run(host, probe.script(questions, marker), "listing"), marker
-        )
+        answers = probe.ask(host, questions)
         for question in questions:
             answer = answers.get(question.name)
             if answer is None or not answer.ok:
