@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import database, history, mirror, predeploy, promotion, releases
 from .errors import DeployError, NotConfirmed
-from .layout import OnHosts
+from .on_hosts import OnHosts
 from .releases import Release
 from .steps import Step, execute
 

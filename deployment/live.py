@@ -1,6 +1,6 @@
 """A release going live on a host in one round trip: switch ``current``, restart, health check.
 
-Deploy, its undo and rollback all put a release live the same way; ``run`` says whether
+Deploy, its undo and rollback all put a release live the same way; ``go`` records whether
 the switch happened, which decides what must be switched back when a later part fails.
 """
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import bookkeeping, database, history, probe, releases
 from .errors import DeployError, NotConfirmed, RemoteCommandFailed
-from .layout import OnHosts
+from .on_hosts import OnHosts
 from .steps import Outcome, Step, StepFailed, execute
 
 
