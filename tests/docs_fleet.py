@@ -17,6 +17,7 @@ What differs, and why:
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import subprocess
@@ -33,6 +34,10 @@ ADDRESSES = {"web1.example.com": "127.0.0.41", "web2.example.com": "127.0.0.42"}
 ENVIRONMENTS = {"production": ["web1.example.com", "web2.example.com"]}
 ENVIRONMENTS["staging"] = ["staging.example.com"]  # on web1's sshd, its own folder
 SUPERUSER = "from django.contrib.auth.models import User; User.objects.create_superuser('root')"
+
+
+def _size(path: Path) -> int | None:
+    return path.stat().st_size if path.is_file() else None
 
 
 def shared_port() -> int:
@@ -105,9 +110,15 @@ class FleetWorld(World):
         assert done.returncode == 0, done.stdout + done.stderr
         return json.loads(done.stdout)["backups"][0]["id"]
 
-    def release_folder(self, env: str) -> Path:
-        """The live release on ``env``'s primary (where an operator runs manage.py)."""
-        return self.deploy_to(env, ENVIRONMENTS[env][0]) / "current"
+    def footprint(self, env: str) -> dict[str, list[str]]:
+        """What ``env``'s hosts hold besides the mirror: releases, ``current``, ``.deploy/``."""
+        found = {}
+        for host in ENVIRONMENTS[env]:
+            folder = self.deploy_to(env, host)
+            paths = [*(folder / "releases").iterdir(), *(folder / ".deploy").iterdir()]
+            live = os.readlink(folder / "current")
+            found[host] = [live, *sorted(f"{p.parent.name}/{p.name} {_size(p)}" for p in paths)]
+        return found
 
     def use_database(self, env: str) -> None:
         """``python manage.py`` reads ``env``'s database, as the inventory's ``manage`` does."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from deploying import add_field, add_migration
+from deploying import add_field, add_migration, remove_field
 from docs_fleet import FleetWorld
 
 from deployment import history, lock
@@ -22,6 +22,7 @@ MOTTO = "motto = models.TextField(blank=True, default='')"
 ADD_MOTTO = (
     "        migrations.AddField('resource', 'motto', models.TextField(blank=True, default='')),"
 )
+DROP_MOTTO = "        migrations.RemoveField('resource', 'motto'),"
 FAILING_SQL = "        migrations.RunSQL('SELECT * FROM no_such_table', migrations.RunSQL.noop),"
 
 
@@ -39,6 +40,12 @@ def broken_migration(world: FleetWorld) -> None:
 def fixed_migration(world: FleetWorld) -> None:
     (world.origin.work / "content" / "migrations" / "0004_resource_motto.py").unlink()
     add_migration(world.origin, "0004_resource_motto", ADD_MOTTO)
+
+
+def dropped_column(world: FleetWorld) -> None:
+    """The newest commit drops the column ``resource.motto``: dangerous on production."""
+    remove_field(world.origin, MOTTO)
+    add_migration(world.origin, "0005_remove_resource_motto", DROP_MOTTO)
 
 
 class HostDrop:

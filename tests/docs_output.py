@@ -15,12 +15,14 @@ import re
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BORDERS = re.compile(r"[\u2500-\u257f]")
-PLACEHOLDERS = [  # order matters: releases before stamps before commits
+UNITS = "B|KiB|MiB|GiB|bytes|ms|s|sec|min|h"
+PLACEHOLDERS = [  # order matters: releases before stamps before commits (7 digits: a commit)
     (re.compile(r"\b\d{8}T?\d{6}-[0-9a-f]{7}\b"), "<release>"),
     (re.compile(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"), "<time>"),
     (re.compile(r"\b\d{14}\b"), "<stamp>"),
     (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<commit>"),
+    (re.compile(rf"(?<![.\d])\b\d{{7}}\b(?![.\d]| ?(?:{UNITS})\b)"), "<commit>"),
     (re.compile(r"\b\d+(?:\.\d+)? ?(?:B|KiB|MiB|GiB|bytes)\b"), "<size>"),
     (re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|s|sec|min|h)\b"), "<duration>"),
 ]

@@ -6,6 +6,7 @@ virtualenv first on PATH, after the few substitutions a world declares: its own 
 doc's (``/tmp/schema-safety-demo``, ``inventory/known_hosts``) and values only known at run
 time for the doc's placeholders (``BACKUP_ID``). ``play(shown)`` also checks a transcript's
 exit code and lines; ``play_section`` does both for every command of a doc's section.
+``DOCS_DUMP=FILE`` appends every command run, its exit code, time and output to FILE.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,6 +67,7 @@ class World:
         in_project = item.command.startswith(("python manage.py", "git "))
         prefix = re.match(r"(?:[A-Z_]+=\S+ )*", item.command).group(0)
         own = {word.split("=")[0] for word in prefix.split()}  # it sets these itself
+        started = time.monotonic()
         done = subprocess.run(
             ["bash", "-c", command],
             cwd=self.project if in_project else ROOT,
@@ -75,6 +78,11 @@ class World:
             timeout=180,
         )
         self.ran.add(item.command)
+        if os.environ.get("DOCS_DUMP"):  # what it really printed, to write the docs from
+            took = time.monotonic() - started
+            with open(os.environ["DOCS_DUMP"], "a") as dump:
+                dump.write(f"\n$ {item.command}  # exit {done.returncode}, {took:.1f} s\n")
+                dump.write(done.stdout)
         assert done.returncode == item.code, (
             f"{item.where()}: `{item.command}` exited {done.returncode}, expected {item.code}"
             f"\n(ran: {command})\n{done.stdout}"
