@@ -31,6 +31,7 @@ class Rollback(OnHosts):
     plan: dict | None = None
     code_from: str | None = None  # the release whose code moves the database
     reversed: list = field(default_factory=list)
+    applied: list = field(default_factory=list)  # going forward (--to a newer release)
     restored: str | None = None
     switched: list = field(default_factory=list)
     metas: dict = field(default_factory=dict)  # release -> what its deploy recorded
@@ -158,7 +159,8 @@ class Rollback(OnHosts):
         layout, manage = self.primary_layout, self.environment.manage
         path = layout.release(self.code_from)
         if _operations_reversible(self.plan):
-            self.reversed = database.migrate(self.primary, path, manage, *self.moves)["reversed"]
+            report = database.migrate(self.primary, path, manage, *self.moves)
+            self.reversed, self.applied = report["reversed"], report["applied"]
             return
         backup_id = self._backup_id()
         if backup_id is None:

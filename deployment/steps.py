@@ -56,7 +56,7 @@ def execute(
         action = step.run
         if dry_run and step.changes:
             if step.dry_run is None:
-                notify(step.name, "skipped (dry run)")
+                notify(step.name, "skipped")
                 continue
             action = step.dry_run
         notify(step.name, "start")

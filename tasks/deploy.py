@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fabric import task
+from invoke.exceptions import Exit
 
 from deployment import bookkeeping, history, lock, promotion, releases
 from deployment.deploy import Deployment
-from deployment.errors import DeployError
 from deployment.layout import Layout
 from deployment.steps import StepFailed
 
@@ -22,7 +22,8 @@ from .errors import reported
         "ref": "branch, tag or commit to deploy (default: the environment's branch); it must "
         "be on the environment's branch",
         "yes": "confirm without asking (CI)",
-        "dry_run": "run the read-only steps, print the plan, change nothing",
+        "dry_run": "run the checks, plan from a throwaway copy of the release (removed "
+        "after), print the plan; nothing else changes but the hosts' mirrors",
         "allow_dangerous": "let dangerous migrations through on production",
         "lock_wait": "seconds to wait for another deploy's lock (default: refuse at once)",
         "json": "print the final report as one JSON document on stdout",
@@ -78,8 +79,8 @@ def deploy(
     if dry_run:
         deployment.run(dry_run=True)
         render.dry_run(deployment)
-        if deployment.blocked:
-            raise DeployError(deployment.blocked)
+        if deployment.blocked:  # said once, by render.dry_run
+            raise Exit(code=1)
         return
     holder = lock.Holder("deploy", environment.name, ref)
     reconnect = environments.reconnector(c, environment)

@@ -8,6 +8,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+NEW_BACKUP = "(taken before migrating)"  # what --dry-run shows for the backup not yet taken
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
 out = Console(highlight=False)
@@ -93,7 +94,8 @@ def plan(summary: dict) -> None:
         err.print("no migrations to apply")
     strategy = summary.get("strategy") or plan_.get("strategy", "reverse migrations")
     if strategy == "restore backup":
-        strategy = f"restore backup {summary.get('backup')}"
+        backup = summary.get("backup")
+        strategy = "restore that backup" if backup == NEW_BACKUP else f"restore backup {backup}"
     what = "the way back" if backwards else "if it fails"
     err.print(f"backup: {summary.get('backup') or '-'}; {what}: [bold]{strategy}[/]")
 
@@ -106,7 +108,8 @@ def steps_summary(durations: dict) -> None:
 def dry_run(deployment) -> None:
     """What a deploy would do: the release, its migration plan, and whether it would stop."""
     if deployment.release is not None:
-        plan({**deployment.summary(), "backup": "(taken before migrating)"})
+        new = {"release": "(new)", "backup": NEW_BACKUP}
+        plan({**deployment.summary(), **new})
     if deployment.blocked:
         err.print(f"[bold red]a deploy would stop here[/]: {_escape(deployment.blocked)}")
     err.print(
@@ -166,6 +169,8 @@ def rolled_back(work, durations: dict) -> None:
         if work.restored
         else f"reversed: {', '.join(work.reversed)}"
         if work.reversed
+        else f"applied: {', '.join(work.applied)}"
+        if work.applied
         else "database unchanged"
     )
     moved = (

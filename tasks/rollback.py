@@ -61,7 +61,7 @@ def _record(work, layout, outcome, durations, message) -> None:
         release=work.target,
         previous_release=work.current,
         backup=work.restored,
-        migrations=history.Migrations((), tuple(work.reversed)),
+        migrations=history.Migrations(tuple(work.applied), tuple(work.reversed)),
         durations_ms=durations,
         message=message,
     )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import posixpath
 import sys
 
 from fabric import task
 from invoke.exceptions import Exit
+from rich.markup import escape
 
 from deployment import remote_django
 from deployment.commands import all_of, either, sh
-from deployment.errors import DeployError, UsageError
+from deployment.errors import UsageError
 from deployment.layout import Layout
 
 from . import environment as environments
+from . import render
 from .errors import reported
 
 VERIFY_SCHEMA_EXITS = (0, 1, 2)  # no problem, problems, usage or database unreadable
@@ -33,8 +36,8 @@ def verify(c, env=None, app=None, json=False):
 
     Missing or extra tables and columns, types, nullability, keys, foreign keys, unique
     constraints, indexes, checks and critical relationships, as ``manage.py verify_schema``
-    reports them there. Exit 0 no problem, 1 problems, 2 bad usage, connection, or a
-    database that cannot be read.
+    reports them there. Exit 0 no problem, 1 problems, 2 bad usage, connection, nothing
+    deployed, or a database that cannot be read.
 
         fab verify --env=production
         fab verify --env=staging --app=content --json
@@ -44,14 +47,22 @@ def verify(c, env=None, app=None, json=False):
     args = ["verify_schema", *(["--format", "json"] if json else [])]
     args += [arg for name in app or () for arg in ("--app", name)]
     host = environments.connector(c, environment)(environment.primary)
-    deployed = either(sh(["test", "-e", layout.current]), f"exit {NOTHING_DEPLOYED}")
+    # The release's name goes to stderr first, so that stdout stays verify_schema's own.
+    named = either(sh(["readlink", layout.current]) + " >&2", f"exit {NOTHING_DEPLOYED}")
     run = remote_django.command(layout.current, environment.manage, *args)
     try:
-        result = host.run(all_of(deployed, run))
+        result = host.run(all_of(named, run))
     finally:
         host.close()
     if result.exit_code == NOTHING_DEPLOYED:
-        raise DeployError(f"nothing deployed on {environment.name} yet: no {layout.current}")
+        raise UsageError(
+            f"nothing deployed on {environment.name} yet: no {layout.current} to verify"
+        )
+    said, _, rest = result.stderr.partition("\n")
+    render.err.print(
+        f"verify_schema on {escape(environment.name)} ({escape(host.name)}), "
+        f"release {escape(posixpath.basename(said.strip()))}:"
+    )
     if result.exit_code not in VERIFY_SCHEMA_EXITS or (json and not result.stdout.strip()):
         lines = (result.stderr or result.stdout).strip().splitlines()
         raise UsageError(
@@ -59,6 +70,6 @@ def verify(c, env=None, app=None, json=False):
             f" (check `manage` in the {environment.name} inventory)"
         )
     sys.stdout.write(result.stdout)
-    sys.stderr.write(result.stderr)
+    sys.stderr.write(rest)
     if result.exit_code:
         raise Exit(code=result.exit_code)

@@ -20,16 +20,18 @@ def fleet(tmp_path, sshd_server):
 
 def test_nothing_deployed_is_one_clear_line(fleet):
     done = fleet.fab("verify", "--env=test")
-    assert done.returncode == 1
+    assert done.returncode == 2, "nothing to verify is not drift"
     assert "nothing deployed on test yet" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_a_clean_database_then_a_dropped_column(fleet):
-    deploy_by_hand(fleet.origin, fleet.deploy_to[0])
+    release = deploy_by_hand(fleet.origin, fleet.deploy_to[0])
     fleet.migrate()
     done = fleet.fab("verify", "--env=test")
     assert done.returncode == 0, done.stderr
+    host = fleet.servers[0].host
+    assert f"verify_schema on test ({host}), release {release.name}:" in done.stderr
     assert "\nOK: " in done.stdout and "0 error(s), 0 warning(s)" in done.stdout, done.stdout
     assert "critical content.Asset.resource: ok" in done.stdout
 

@@ -15,6 +15,7 @@ from .tables import renamed, touched
 
 RENAMES = "renames what the running code still reads"
 IRREVERSIBLE = "irreversible data migration"
+DROPS = (ops.RemoveField, ops.DeleteModel)  # reversible by Django, but not their data
 REWRITING_VENDORS = {"postgresql", "mysql"}
 VARCHAR = re.compile(r"^(?:varchar|character varying)(?:\((\d+)\))?$")
 
@@ -28,17 +29,20 @@ def inspect(operation, ctx: Context) -> Operation:
     # A table this plan creates is empty and unread by the running code: nothing to lose.
     risks = [risk for risk in risks if risk.table is None or risk.table not in ctx.created]
     _track_created(operation, tables, ctx)
-    return Operation(
-        type(operation).__name__, operation.describe(), operation.reversible, risks, tables
-    )
+    # Reversing a drop brings the column or table back empty: its data is only in the backup.
+    drops_data = isinstance(operation, DROPS) and bool(risks)
+    reversible = operation.reversible and not drops_data
+    return Operation(type(operation).__name__, operation.describe(), reversible, risks, tables)
 
 
 def backwards(operation, ctx: Context) -> Operation:
     """Describe ``operation`` as ``migrate`` would unapply it: always a danger."""
     found = inspect(operation, ctx)
     risks = [Risk(f"migrates backwards: undoes {found.description.lower()}")]
-    if not found.reversible:
+    if not operation.reversible:
         risks.append(Risk("cannot be reversed: migrate will fail"))
+    elif not found.reversible:
+        risks.append(Risk("brings it back empty: its data is only in the backup"))
     found.risks = risks
     return found
 
