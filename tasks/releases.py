@@ -79,11 +79,21 @@ def _show_releases(host: dict) -> None:
     if not host["releases"]:
         render.out.print(f"{escape(host['host'])}: no releases yet")
         return
-    table = Table(title=host["host"], title_justify="left", box=box.SIMPLE_HEAD)
+    states = [release["migrations"] for release in host["releases"]]
+    differing = _differing(states)
+    table = Table(
+        title=host["host"],
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="migrations: the apps whose state differs between these releases",
+        caption_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
     for column in ("release", "commit", ""):
         table.add_column(column, no_wrap=True)
-    table.add_column("migrations", overflow="fold", ratio=2)
-    table.add_column("backup", overflow="fold", ratio=1)
+    table.add_column("migrations", overflow="fold")
+    table.add_column("backup", no_wrap=True)
     for release in host["releases"]:
         marks = ["[bold green]live[/]"] if release["current"] else []
         marks += ["[bold red]bad[/]"] if release["bad"] else []
@@ -91,17 +101,28 @@ def _show_releases(host: dict) -> None:
             escape(release["name"]),
             escape((release["commit"] or "?")[:7]),
             " ".join(marks),
-            escape(_migrations(release["migrations"])),
+            escape(_migrations(release["migrations"], differing)),
             escape(release["backup"] or ""),
         )
     render.out.print(table)
 
 
-def _migrations(state: dict | None) -> str:
-    """``admin 0003, content 0004``: each app's last migration by number."""
+def _differing(states: list[dict | None]) -> set[str]:
+    """The apps whose last migration is not the same in every recorded state."""
+    recorded = [state for state in states if state is not None]
+    apps = {app for state in recorded for app in state}
+    return {app for app in apps if len({state.get(app) for state in recorded}) > 1}
+
+
+def _migrations(state: dict | None, differing: set[str]) -> str:
+    """``content 0004``: each differing app's last migration by number (``-``: none differ)."""
     if state is None:
         return "not recorded"
-    return ", ".join(f"{app} {name.split('_', 1)[0]}" for app, name in sorted(state.items()))
+    shown = [
+        f"{app} {state[app].split('_', 1)[0] if app in state else 'none'}"
+        for app in sorted(differing)
+    ]
+    return ", ".join(shown) or "-"
 
 
 def _show_status(report: dict, info: lock.LockInfo | None) -> None:

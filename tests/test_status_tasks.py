@@ -225,3 +225,16 @@ def test_nothing_deployed_yet_and_an_unreachable_host(fleet, tmp_path):
         "error": None,
         "releases": [],
     }
+
+
+def test_fab_releases_shows_only_the_migrations_that_differ():
+    from tasks.releases import _differing, _migrations
+
+    old = {"auth": "0012_alter_user", "content": "0002_asset_description"}
+    new = {"auth": "0012_alter_user", "content": "0003_resource_homepage", "shop": "0001_initial"}
+    differing = _differing([old, new, None])
+    assert differing == {"content", "shop"}
+    assert _migrations(old, differing) == "content 0002, shop none"
+    assert _migrations(new, differing) == "content 0003, shop 0001"
+    assert _migrations(None, differing) == "not recorded"
+    assert _migrations(old, _differing([old, old])) == "-"
