@@ -32,7 +32,6 @@ class Deployment(OnHosts):
     dry_run: bool = False
     # What the run found and did, for the report and the history.
     release: Release | None = None
-    previous: dict = field(default_factory=dict)  # host name -> release name or None
     listings: dict = field(default_factory=dict)  # host name -> releases.Listing before
     plan: dict | None = None
     backup: dict | None = None
@@ -42,6 +41,11 @@ class Deployment(OnHosts):
     restored: str | None = None
     preview: str | None = None  # --dry-run's throwaway copy of the release, on the primary
     blocked: str | None = None  # --dry-run: why the real deploy would stop at the plan
+
+    @property
+    def previous(self) -> dict:
+        """Host name -> the release it served before (None: nothing), in inventory order."""
+        return {name: listing.current for name, listing in self.listings.items()}
 
     def new_release_path(self) -> str:
         return self.preview or self.primary_layout.release(self.release.name)
@@ -108,8 +112,7 @@ class Deployment(OnHosts):
 
     def create_release(self) -> None:
         """Two round trips per host: fetch (and resolve on the primary), then create and build."""
-        fetched = self._fetch()
-        self.release = Release.new(self._commit(fetched))
+        self._name_release()
         env = self.environment
         self.each(
             lambda name, host: releases.run(
@@ -119,24 +122,26 @@ class Deployment(OnHosts):
             )
         )
 
-    def _fetch(self) -> list[mirror.Fetched]:
-        """Every host fetched (the primary resolves ``ref``); what each serves now, recorded
-        in inventory order."""
+    def preview_release(self) -> None:
+        """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
+        self._name_release()
+        env, layout = self.environment, self.primary_layout
+        self.preview = layout.preview(secrets.token_hex(4))
+        script = releases.preview(layout, self.preview, self.release.commit, env.shared, env.build)
+        releases.run(self.primary, script, "preparing a preview of the release")
+
+    def _name_release(self) -> None:
+        """Every host fetched and listed (in inventory order); the release of the commit
+        ``ref`` names, as the primary resolved it, if it is on the environment's branch."""
         env = self.environment
 
         def fetch(name, host) -> mirror.Fetched:
             ref = self.ref if host is self.primary else None
             return mirror.fetch(host, self.layout(name), env.repository, ref, env.branch)
 
-        fetched = self.each(fetch)
-        self.listings = {name: f.listing for name, f in zip(self.hosts, fetched, strict=True)}
-        self.previous = {name: listing.current for name, listing in self.listings.items()}
-        return fetched
-
-    def _commit(self, fetched: list) -> str:
-        """The commit ``ref`` names, as the primary resolved it, if it is on the branch."""
-        answer = fetched[list(self.hosts).index(self.environment.primary.name)]
-        env = self.environment
+        fetched = dict(zip(self.hosts, self.each(fetch), strict=True))
+        self.listings = {name: answer.listing for name, answer in fetched.items()}
+        answer = fetched[env.primary.name]
         if answer.commit is None:
             raise DeployError(f"{self.ref} names no commit in {env.repository}")
         if not answer.on_branch:
@@ -144,16 +149,7 @@ class Deployment(OnHosts):
                 f"{self.ref} ({answer.commit[:7]}) is not on {env.branch}, the only "
                 f"branch {env.name} deploys from"
             )
-        return answer.commit
-
-    def preview_release(self) -> None:
-        """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
-        fetched = self._fetch()
-        self.release = Release.new(self._commit(fetched))
-        env, layout = self.environment, self.primary_layout
-        self.preview = layout.preview(secrets.token_hex(4))
-        script = releases.preview(layout, self.preview, self.release.commit, env.shared, env.build)
-        releases.run(self.primary, script, "preparing a preview of the release")
+        self.release = Release.new(answer.commit)
 
     def remove_preview(self) -> None:
         if self.preview is not None:

@@ -15,10 +15,14 @@ import select
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fleet import FAB, Fleet, Origin
 from project import ROOT
+
+from deployment import history, lock
+from deployment.layout import Layout
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 DEADLINE = 120.0
@@ -72,6 +76,30 @@ def events(fleet: Fleet, env: str = "test") -> list[dict]:
     done = fleet.fab("history", f"--env={env}", "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["events"]
+
+
+def stale_lock(
+    layout: Layout, idle: timedelta, age: timedelta = timedelta(hours=1), env: str = "test"
+) -> dict:
+    """A lock left by a holder that died ``idle`` ago, written as a cancelled CI job would."""
+    now = datetime.now(UTC)
+    info = {
+        "operator": "ci@runner-7",
+        "host": "runner-7",
+        "pid": 4711,
+        "task": "deploy",
+        "env": env,
+        "ref": "main",
+        "time": history.timestamp(now - age),
+        "refreshed": history.timestamp(now - idle),
+        "token": "0" * 32,
+    }
+    path = Path(lock.info_path(layout))
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(info, sort_keys=True) + "\n")
+    moment = (now - idle).timestamp()
+    os.utime(path, (moment, moment))
+    return info
 
 
 def lock_held(fleet: Fleet) -> bool:

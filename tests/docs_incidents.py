@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import threading
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
+import deploying
 import yaml
 from deploying import add_field, add_migration, remove_field
 from docs_fleet import FleetWorld
 
-from deployment import history, lock
 from deployment.layout import Layout
 
 RENAME = "ALTER TABLE asset RENAME COLUMN resource_id TO publishing_organization_id"
@@ -81,21 +78,7 @@ class HostDrop:
 
 def stale_lock(world: FleetWorld) -> None:
     """The lock of a CI job cancelled 31 minutes ago (no heartbeat since)."""
-    now = datetime.now(UTC)
-    info = {
-        "operator": "ci@runner-7",
-        "host": "runner-7",
-        "pid": 4711,
-        "task": "deploy",
-        "env": "production",
-        "ref": "main",
-        "time": history.timestamp(now - timedelta(minutes=40)),
-        "refreshed": history.timestamp(now - timedelta(minutes=31)),
-        "token": "0" * 32,
-    }
     layout = Layout(str(world.deploy_to("production", "web1.example.com")))
-    path = Path(lock.info_path(layout))
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(info, sort_keys=True) + "\n")
-    moment = (now - timedelta(minutes=31)).timestamp()
-    os.utime(path, (moment, moment))
+    deploying.stale_lock(
+        layout, idle=timedelta(minutes=31), age=timedelta(minutes=40), env="production"
+    )

@@ -10,10 +10,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from deploying import stale_lock
 from fleet import Fleet
 from project import ROOT
 
@@ -39,28 +40,6 @@ def eventually(predicate: Callable[[], object], seconds: float = 5) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
-
-
-def stale_lock(layout: Layout, idle: timedelta, age: timedelta = timedelta(hours=1)) -> dict:
-    """A lock left by a holder that died ``idle`` ago, written as a cancelled CI job would."""
-    now = datetime.now(UTC)
-    info = {
-        "operator": "ci@runner-7",
-        "host": "runner-7",
-        "pid": 4711,
-        "task": "deploy",
-        "env": "test",
-        "ref": "main",
-        "time": history.timestamp(now - age),
-        "refreshed": history.timestamp(now - idle),
-        "token": "0" * 32,
-    }
-    path = Path(lock.info_path(layout))
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(info, sort_keys=True) + "\n")
-    moment = (now - idle).timestamp()
-    os.utime(path, (moment, moment))
-    return info
 
 
 # --- commands: exact strings, every value quoted ---
