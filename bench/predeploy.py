@@ -7,7 +7,7 @@ Real OpenSSH servers on 127.0.0.2, .3, ... (one per host, needs root), each with
 example project deployed, and one migrated PostgreSQL database with a superuser, so every
 check does real work. For each fleet size, in the same run: the floor (every host's SSH
 handshake in parallel plus one Django start-up on the primary), our predeploy in-process
-(``deployment.predeploy.run``, counting connections, round trips and Django start-ups)
+(``deployment.checks.predeploy.run``, counting connections, round trips and Django start-ups)
 and as a whole ``fab predeploy --json`` process, and ``ansible-playbook`` running the same
 checks (bench/predeploy_ansible/playbook.yml). See docs/benchmarks.md for figures.
 """

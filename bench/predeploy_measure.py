@@ -27,7 +27,7 @@ import paramiko
 from predeploy_fleet import ENV, Fleet
 
 from deployment import hosts, inventory
-from deployment import predeploy as engine
+from deployment.checks import predeploy as engine
 from tasks import environment as environments
 
 
@@ -100,7 +100,7 @@ def _handshake(server, known_hosts: str, key: str, command: str | None) -> None:
 
 
 def in_process(fleet: Fleet) -> tuple[float, dict, Counts]:
-    """``deployment.predeploy.run`` as ``fab predeploy`` calls it, counting what it sends."""
+    """``deployment.checks.predeploy.run`` as ``fab predeploy`` calls it, counting what it sends."""
     with _home(fleet.home):
         environment = inventory.load(ENV, fleet.inventory)
         config = fabric.Config(

@@ -21,7 +21,7 @@ class SizeResult:
     hosts: int
     floor: list[float] = field(default_factory=list)
     floor_true: list[float] = field(default_factory=list)  # floor + `true` on the others
-    ours: list[float] = field(default_factory=list)  # deployment.predeploy.run, in-process
+    ours: list[float] = field(default_factory=list)  # deployment.checks.predeploy.run, in-process
     fab: list[float] = field(default_factory=list)  # fab predeploy --json, whole process
     fab_elapsed_ms: list[int] = field(default_factory=list)  # the report's own elapsed_ms
     ansible: list[float] = field(default_factory=list)

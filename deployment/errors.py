@@ -1,7 +1,8 @@
 """One error hierarchy; each error knows its exit code (the command-line contract).
 
-The task layer turns a ``DeployError`` into one red line and ``exit_code``;
-anything else is a bug and keeps its traceback.
+The task layer's one decorator (``tasks/errors.py``) turns a ``DeployError`` into one red
+line and ``exit_code``; anything else is a bug and keeps its traceback. An error without a
+message was reported already (a table, a report): only its exit code is left to give.
 """
 
 from __future__ import annotations
@@ -45,6 +46,61 @@ class RemoteCommandFailed(DeployError):
         self.step = step
 
 
+class NothingDeployed(DeployError):
+    """A host has no live release (``current``) yet."""
+
+
+class SnapshotFailed(DeployError):
+    """An environment's schema snapshot could not be taken (unreachable, nothing deployed)."""
+
+    exit_code = 2
+
+
+class PromotionRefused(DeployError):
+    """The commit was never deployed to the environment it is promoted from."""
+
+
+class ChecksFailed(DeployError):
+    """A pre-deploy check failed on a host (the report says which)."""
+
+
+class HostsUnreachable(ConnectionFailed):
+    """A host could not be reached (the report says which; the others were still read)."""
+
+
+class Differences(DeployError):
+    """Environments compared and found different (``fab compare``)."""
+
+
+class SchemaMismatch(DeployError):
+    """``verify_schema`` found problems (its report says which)."""
+
+
+class PlanRefused(DeployError):
+    """The plan would stop a deploy (``--dry-run`` says why)."""
+
+
+class Interrupted(DeployError):
+    """A signal (Ctrl-C, SIGTERM) stopped the operation after a step; what it did was undone."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum} ({_signal_name(signum)})")
+        self.exit_code = 128 + signum  # 130 Ctrl-C, 143 SIGTERM, as a shell reports them
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
+
+
+class Inconsistent(DeployError):
+    """The environment is left inconsistent: hosts on different releases, the live release
+    not matching the database, or an interrupted operation (``fab recover`` repairs)."""
+
+    exit_code = 5
+
+
 class LockHeld(DeployError):
     """Another operation holds the deploy lock."""
 
@@ -55,3 +111,19 @@ class NotConfirmed(DeployError):
     """The operator declined, or there was no terminal and no --yes."""
 
     exit_code = 4
+
+
+class StepFailed(DeployError):
+    """A step of an operation failed; the steps done were undone as far as possible.
+
+    ``error`` is what the step raised, ``outcome`` what ran and what was undone. A declined
+    confirmation (4) and a lost lock (3) keep their meaning; any other failed step is a 1.
+    """
+
+    def __init__(self, step: str, error: BaseException, outcome):
+        self.step, self.error, self.outcome = step, error, outcome
+        super().__init__(f"{step} failed: {error}")
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return self.error.exit_code if isinstance(self.error, NotConfirmed | LockHeld) else 1

@@ -13,17 +13,16 @@ import getpass
 import json
 import posixpath
 import secrets
-import shlex
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .commands import all_of, either, quiet, sh, to_file
 from .errors import RemoteCommandFailed
 from .hosts import Host
 from .layout import Layout
+from .remote.commands import Command, all_of, append_to, either, quiet, to_file
 
 EVENTS = ("deploy", "rollback", "migrate", "restore", "backup", "unlock", "override")
 OUTCOMES = ("success", "failed", "rolled_back")
@@ -140,7 +139,7 @@ def read(host: Host, layout: Layout, limit: int | None = None) -> list[Event]:
     return events[-limit:] if limit > 0 else []
 
 
-def record_command(layout: Layout, event: Event) -> str:
+def record_command(layout: Layout, event: Event) -> Command:
     """The command that appends ``event`` (its message shortened if need be)."""
     if event.event not in EVENTS or event.outcome not in OUTCOMES:
         raise ValueError(f"not a history event: {event.event!r} / {event.outcome!r}")
@@ -154,7 +153,7 @@ def parse_lines(output: str) -> list[Event]:
     return [event for event in map(_parse, output.splitlines()) if event is not None]
 
 
-def append_command(layout: Layout, line: str, suffix: str) -> str:
+def append_command(layout: Layout, line: str, suffix: str) -> Command:
     """Write the line to a temporary file, then append it with one ``cat``.
 
     ``cat`` copies a small file with one ``write``, and an ``O_APPEND`` write is never
@@ -162,24 +161,17 @@ def append_command(layout: Layout, line: str, suffix: str) -> str:
     """
     temporary = f"{layout.history}.{suffix}.tmp"
     return all_of(
-        sh(["mkdir", "-p", posixpath.dirname(layout.history)]),
-        to_file(sh(["printf", "%s\\n", line]), temporary),
-        _appended(sh(["cat", temporary]), layout.history),
-        sh(["rm", "-f", temporary]),
+        ["mkdir", "-p", posixpath.dirname(layout.history)],
+        to_file(["printf", "%s\\n", line], temporary),
+        append_to(["cat", temporary], layout.history),
+        ["rm", "-f", temporary],
     )
 
 
-def read_command(layout: Layout, lines: int | None) -> str:
+def read_command(layout: Layout, lines: int | None) -> Command:
     """The history file, or its last ``lines`` lines; nothing (exit 0) when there is none."""
-    show = sh(
-        ["cat", layout.history] if lines is None else ["tail", "-n", str(lines), layout.history]
-    )
-    return either(quiet(sh(["test", "!", "-e", layout.history])), show)
-
-
-def _appended(command: str, path: str) -> str:
-    """``command >> path``, the path quoted (``to_file``'s appending twin)."""
-    return f"{command} >> {shlex.quote(path)}"
+    show = ["cat", layout.history] if lines is None else ["tail", "-n", str(lines), layout.history]
+    return either(quiet(["test", "!", "-e", layout.history]), show)
 
 
 def _parse(line: str) -> Event | None:

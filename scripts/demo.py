@@ -21,13 +21,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
+import demo_deploy
+from demo_story import REPO, StoryBroken, check, console, heading
 from rich.markup import escape
 from rich.syntax import Syntax
 
-REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "cms"
-console = Console(highlight=False, soft_wrap=True)
 
 SEED = (
     "from content.models import Asset, Resource; "
@@ -39,15 +38,6 @@ SHOW = (
     'print(*[f"asset {a.title!r} -> resource {a.resource.name!r}" for a in Asset.objects.all()])'
 )
 DRIFT = "ALTER TABLE asset RENAME COLUMN resource_id TO publishing_organization_id"
-
-
-class StoryBroken(Exception):
-    """The product did not behave the way the story says it does."""
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise StoryBroken(message)
 
 
 @dataclass(frozen=True)
@@ -70,11 +60,6 @@ class Project:
             f"{done.stdout}{done.stderr}",
         )
         return done.stdout
-
-
-def heading(number: int, title: str) -> None:
-    console.print()
-    console.rule(f"[bold cyan]{number}. {title}", align="left")
 
 
 def prepare(tmp: Path) -> Project:
@@ -156,7 +141,6 @@ def schema_story(tmp: Path) -> None:
 
 
 def deploy_story(tmp: Path) -> None:
-    import demo_deploy  # imports its helpers from this module
 
     demo_deploy.tell(tmp, first=7)
 
@@ -180,7 +164,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # Run the copy imported as `demo`: demo_deploy raises that module's StoryBroken.
-    import demo
-
-    sys.exit(demo.main())
+    sys.exit(main())

@@ -3,7 +3,8 @@
 The real `fab` tasks deploy a scratch clone of this repository into a temporary folder:
 predeploy with nothing there, a first release, a new migration, a migration that fails halfway
 (rolled back, rows kept), a rollback to the first release (reversed, rows kept), the history.
-scripts/demo.py calls `tell(tmp, first)` after its schema story; it raises StoryBroken.
+scripts/demo.py calls `tell(tmp, first)` after its schema story; it raises StoryBroken
+(scripts/demo_story.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from demo import REPO, check, console, heading
+from demo_story import REPO, check, console, heading
 from rich.markup import escape
 
 BIN = Path(sys.prefix) / "bin"

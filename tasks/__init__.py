@@ -8,8 +8,9 @@ from .deploy import deploy
 from .history import history
 from .migrate import migrate
 from .predeploy import predeploy
-from .releases import releases, status
+from .releases import releases
 from .rollback import rollback
+from .status import status
 from .unlock import unlock
 from .verify import verify
 

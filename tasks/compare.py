@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fabric import task
-from invoke.exceptions import Exit
 from rich.markup import escape
 from rich.table import Table
 
-from deployment import compare as engine
-from deployment import inventory, snapshots
-from deployment.errors import UsageError
+from deployment import inventory
+from deployment.database import compare as engine
+from deployment.database import snapshots
+from deployment.errors import Differences, UsageError
 
 from . import environment as environments
 from . import render
@@ -55,7 +55,7 @@ def compare(c, env=None, against=None, all=False, json=False):
     else:
         _show(names, differences)
     if differences:
-        raise Exit(code=1)
+        raise Differences()
 
 
 def _environments(c, env, against, every) -> list:

@@ -22,20 +22,19 @@ def confirmer(environment, yes: bool, dry_run: bool = False):
             "pass --yes to confirm from CI. Nothing was changed."
         )
 
-    def ask(summary: dict) -> bool:
+    def ask(summary) -> bool:
         render.plan(summary)
         if mode == "type-env":
-            action = summary.get("action", "deploy")
-            prompt = f"Type [bold]{environment.name}[/] to {action}"
+            prompt = f"Type [bold]{environment.name}[/] to {summary.action}"
             typed = Prompt.ask(prompt, console=render.err)
             return typed.strip() == environment.name
-        question = f"{summary.get('action', 'deploy').capitalize()} {environment.name}?"
+        question = f"{summary.action.capitalize()} {environment.name}?"
         return Confirm.ask(question, default=False, console=render.err)
 
     return ask
 
 
-def _show_and_go_on(summary: dict) -> bool:
+def _show_and_go_on(summary) -> bool:
     """No question to ask, but the plan and the rollback strategy are still shown."""
     render.plan(summary)
     return True

@@ -5,12 +5,10 @@ from __future__ import annotations
 import posixpath
 
 from fabric import task
-from invoke.exceptions import Exit
 
 from deployment import history
-from deployment import predeploy as engine
-from deployment.commands import sh
-from deployment.errors import DeployError
+from deployment.checks import predeploy as engine
+from deployment.errors import ChecksFailed, DeployError, HostsUnreachable
 from deployment.layout import Layout
 
 from . import environment as environments
@@ -50,9 +48,9 @@ def predeploy(c, env=None, json=False, skip_verification=False):
     else:
         render.predeploy(report)
     if report.unreachable:
-        raise Exit(code=2)
+        raise HostsUnreachable()
     if not report.ok:
-        raise Exit(code=1)
+        raise ChecksFailed()
 
 
 def _record_override(c, environment) -> None:
@@ -66,7 +64,7 @@ def _record_override(c, environment) -> None:
     )
     try:
         primary = environments.connector(c, environment)(environment.primary)
-        if primary.run(sh(["test", "-d", posixpath.dirname(layout.history)])).ok:
+        if primary.run(["test", "-d", posixpath.dirname(layout.history)]).ok:
             history.record(primary, layout, event)
         primary.close()
     except DeployError as error:

@@ -1,15 +1,15 @@
-"""fab releases and fab status: what is deployed where, and what the environment is doing."""
+"""fab releases: what is deployed where, which release is live, which are bad."""
 
 from __future__ import annotations
 
 from fabric import task
-from invoke.exceptions import Exit
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from deployment import lock
-from deployment import status as engine
+from deployment.errors import HostsUnreachable
+from deployment.status import gather as engine
+from deployment.status.reports import releases_report
 
 from . import environment as environments
 from . import render
@@ -36,40 +36,19 @@ def releases(c, env=None, json=False):
     environment = environments.resolve(c, env)
     connect = environments.connector(c, environment)
     states, primary = engine.gather(environment, connect, "releases")
-    report = engine.releases_report(environment.name, states, primary)
+    report = releases_report(environment.name, states, primary)
     if json:
         render.as_json(report)
     else:
         for host in report["hosts"]:
             _show_releases(host)
-    _unreachable(states)
+    unreachable(states)
 
 
-@task(help=HELP)
-@reported
-def status(c, env=None, json=False):
-    """Show what each host serves, who holds the deploy lock, the last event, and a verdict.
-
-    Exit 0, or 2 when a host could not be reached (the others are shown); the JSON
-    document's ``ok`` says whether the environment needs attention.
-
-        fab status --env=production
-        fab -H web2.example.com status --json
-    """
-    environment = environments.resolve(c, env)
-    connect = environments.connector(c, environment)
-    states, primary = engine.gather(environment, connect, "status")
-    report = engine.status_report(environment.name, states, primary)
-    if json:
-        render.as_json(report)
-    else:
-        _show_status(report, primary.lock)
-    _unreachable(states)
-
-
-def _unreachable(states) -> None:
+def unreachable(states) -> None:
+    """Exit 2 once the report is out, when a host could not be reached."""
     if any(state.error for state in states):
-        raise Exit(code=2)
+        raise HostsUnreachable()
 
 
 def _show_releases(host: dict) -> None:
@@ -123,36 +102,3 @@ def _migrations(state: dict | None, differing: set[str]) -> str:
         for app in sorted(differing)
     ]
     return ", ".join(shown) or "-"
-
-
-def _show_status(report: dict, info: lock.LockInfo | None) -> None:
-    out = render.out
-    out.print(f"[bold]status of {escape(report['env'])}[/]")
-    for host in report["hosts"]:
-        serving = host["error"] or (
-            f"{host['current']} ({(host['commit'] or '?')[:7]})"
-            if host["current"]
-            else "nothing deployed"
-        )
-        out.print(f"  {escape(host['host'])}: {escape(serving)}")
-    out.print(f"  lock: {escape(_lock(info))}")
-    last = report["last_event"]
-    if last is not None:
-        out.print(
-            f"  last: {last['event']} {last['outcome']} at {last['time']} by "
-            f"{escape(last['operator'])}"
-            + (f" ({escape(last['release'])})" if last["release"] else "")
-        )
-    style = "bold green" if report["ok"] else "bold red"
-    out.print(f"[{style}]{'ok' if report['ok'] else 'attention'}[/]: {escape(report['verdict'])}")
-
-
-def _lock(info: lock.LockInfo | None) -> str:
-    if info is None:
-        return "free"
-    text = f"held by {info.holder()} since {info.time or '?'}"
-    if info.pid and info.host:
-        text += f", pid {info.pid} on {info.host}"
-    if info.idle_seconds is not None:
-        text += f", last refreshed {lock.duration(info.idle_seconds)} ago"
-    return text + (" (holder looks gone: fab unlock)" if info.stale else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
@@ -62,18 +63,21 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def plan(summary: dict) -> None:
-    """The migration plan and rollback strategy, before the operator confirms."""
-    plan_ = summary.get("plan")
-    action = summary.get("action", "deploy")
+def plan(summary) -> None:
+    """The migration plan and rollback strategy (a ``Summary``), before the operator confirms."""
+    for note in summary.notes:
+        err.print(_escape(note))
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning[/]: {_escape(warning)}")
+    plan_ = summary.plan
     err.print(
-        f"\n[bold]{action.capitalize()} {summary['env']}[/]: release {summary['release']} "
-        f"(commit {str(summary['commit'])[:7]}) on {', '.join(summary['hosts'])}"
+        f"\n[bold]{summary.action.capitalize()} {summary.env}[/]: release {summary.release} "
+        f"(commit {str(summary.commit)[:7]}) on {', '.join(summary.hosts)}"
     )
-    if not plan_:
+    if plan_ is None:
         return
-    migrations = plan_.get("migrations", [])
-    backwards = any(m.get("backwards") for m in migrations)
+    migrations = plan_.migrations
+    backwards = plan_.backwards
     if migrations:
         title = "migrations to reverse" if backwards else "migrations to apply"
         table = Table(title=title, title_justify="left")
@@ -92,12 +96,12 @@ def plan(summary: dict) -> None:
         err.print(table)
     else:
         err.print("no migrations to apply")
-    strategy = summary.get("strategy") or plan_.get("strategy", "reverse migrations")
+    strategy = summary.strategy or plan_.strategy or "reverse migrations"
     if strategy == "restore backup":
-        backup = summary.get("backup")
+        backup = summary.backup
         strategy = "restore that backup" if backup == NEW_BACKUP else f"restore backup {backup}"
     what = "the way back" if backwards else "if it fails"
-    err.print(f"backup: {summary.get('backup') or '-'}; {what}: [bold]{strategy}[/]")
+    err.print(f"backup: {summary.backup or '-'}; {what}: [bold]{strategy}[/]")
 
 
 def steps_summary(durations: dict) -> None:
@@ -105,78 +109,83 @@ def steps_summary(durations: dict) -> None:
     err.print(f"[dim]{line}[/]")
 
 
-def dry_run(deployment) -> None:
+def dry_run(env: str, summary, blocked: str | None) -> None:
     """What a deploy would do: the release, its migration plan, and whether it would stop."""
-    if deployment.release is not None:
-        new = {"release": "(new)", "backup": NEW_BACKUP}
-        plan({**deployment.summary(), **new})
-    if deployment.blocked:
-        err.print(f"[bold red]a deploy would stop here[/]: {_escape(deployment.blocked)}")
+    if summary is not None:
+        plan(replace(summary, release="(new)", backup=NEW_BACKUP))
+    if blocked:
+        err.print(f"[bold red]a deploy would stop here[/]: {_escape(blocked)}")
     err.print(
-        f"[bold]dry run[/] of {deployment.environment.name}: the checks ran and the plan was "
+        f"[bold]dry run[/] of {env}: the checks ran and the plan was "
         "made from a throwaway copy of the release, now removed; nothing else was changed "
         "(the hosts' mirrors of the repository were brought up to date)."
     )
 
 
-def deploy_failed(deployment, failure) -> None:
-    outcome = failure.outcome
-    env = deployment.environment.name
+def deploy_failed(failure, done) -> None:
+    env = done.env
     err.print(
         f"[bold red]deploy to {env} failed at {failure.step}[/]: {_escape(str(failure.error))}"
     )
-    if outcome.undone:
-        err.print(f"undone: {', '.join(outcome.undone)}")
-    if deployment.restored:
-        err.print(f"database restored from backup {deployment.restored} (after a safety backup)")
-    elif deployment.reversed:
-        err.print(f"reversed migrations: {', '.join(deployment.reversed)}")
-    if outcome.undo_failures:
-        err.print(f"[bold red]could not undo[/]: {_escape('; '.join(outcome.undo_failures))}")
+    if done.undone:
+        err.print(f"undone: {', '.join(done.undone)}")
+    if done.restored:
+        err.print(f"database restored from backup {done.restored} (after a safety backup)")
+    elif done.reversed:
+        err.print(f"reversed migrations: {', '.join(done.reversed)}")
+    if done.undo_failures:
+        err.print(f"[bold red]could not undo[/]: {_escape('; '.join(done.undo_failures))}")
         err.print(f"next: fab status --env={env}, then see docs/runbook.md")
     else:
-        live = ", ".join(f"{h}: {r or 'nothing'}" for h, r in deployment.previous.items())
+        live = ", ".join(f"{h}: {r or 'nothing'}" for h, r in done.previous.items())
         where = f"live: {live}" if live else "no host was changed"
         err.print(f"{where}; next: fix the cause, then fab deploy --env={env}")
 
 
-def deployed(deployment, durations: dict, json_output: bool) -> None:
-    release = deployment.release
+def deployed(done, json_output: bool) -> None:
     if json_output:
         document = {
             "ok": True,
-            "env": deployment.environment.name,
-            "release": release.name,
-            "commit": release.commit,
-            "previous": deployment.previous,
-            "backup": (deployment.backup or {}).get("id"),
-            "applied": deployment.applied,
-            "durations_ms": durations,
+            "env": done.env,
+            "release": done.release,
+            "commit": done.commit,
+            "previous": dict(done.previous),
+            "backup": done.backup,
+            "applied": list(done.applied),
+            "durations_ms": dict(done.durations_ms),
         }
         as_json(document)
         return
     out.print(
-        f"[bold green]deployed[/] {release.name} to {deployment.environment.name} "
-        f"({', '.join(deployment.hosts)}); migrations applied: "
-        f"{', '.join(deployment.applied) or 'none'}"
+        f"[bold green]deployed[/] {done.release} to {done.env} "
+        f"({', '.join(done.hosts)}); migrations applied: "
+        f"{', '.join(done.applied) or 'none'}"
     )
-    steps_summary(durations)
+    steps_summary(done.durations_ms)
 
 
-def rolled_back(work, durations: dict) -> None:
+def rolled_back(done) -> None:
     database = (
-        f"database restored from backup {work.restored}"
-        if work.restored
-        else f"reversed: {', '.join(work.reversed)}"
-        if work.reversed
-        else f"applied: {', '.join(work.applied)}"
-        if work.applied
+        f"database restored from backup {done.restored}"
+        if done.restored
+        else f"reversed: {', '.join(done.reversed)}"
+        if done.reversed
+        else f"applied: {', '.join(done.applied)}"
+        if done.applied
         else "database unchanged"
     )
+    current = next(iter(done.previous.values()), None)
     moved = (
-        f"from {work.current} to {work.target}"
-        if work.current != work.target
-        else (f"every host on {work.target}")
+        f"from {current} to {done.release}"
+        if current != done.release
+        else (f"every host on {done.release}")
     )
-    out.print(f"[bold green]rolled back[/] {work.environment.name} {moved}; {database}")
-    steps_summary(durations)
+    out.print(f"[bold green]rolled back[/] {done.env} {moved}; {database}")
+    steps_summary(done.durations_ms)
+
+
+def migrated(done) -> None:
+    out.print(
+        f"[bold green]migrated[/] {done.env}: {', '.join(done.applied) or 'nothing to apply'}"
+    )
+    steps_summary(done.durations_ms)

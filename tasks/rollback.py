@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fabric import task
 
-from deployment import history, lock
-from deployment.layout import Layout
-from deployment.rollback import Rollback
-from deployment.steps import StepFailed
+from deployment.operations import runner
+from deployment.operations.rollback import Rollback
 
 from . import environment as environments
 from . import progress, render
@@ -37,32 +35,6 @@ def rollback(c, env=None, to=None, yes=False, lock_wait=0):
     confirm = confirmer(environment, yes)
     hosts = environments.connect_all(c, environment)
     work = Rollback(environment, hosts, confirm, to=to, notify=progress.Steps())
-    layout = Layout(environment.primary.deploy_to)
-    holder = lock.Holder("rollback", environment.name, to)
     reconnect = environments.reconnector(c, environment)
-    with (
-        lock.terminate_as_interrupt(),
-        lock.Lock(work.primary, layout, holder, connect=reconnect, wait_seconds=float(lock_wait)),
-    ):
-        try:
-            outcome = work.run()
-        except StepFailed as failure:
-            _record(work, layout, "failed", failure.outcome.durations_ms, str(failure))
-            raise
-        _record(work, layout, "success", outcome.durations_ms, None)
-    render.rolled_back(work, outcome.durations_ms)
-
-
-def _record(work, layout, outcome, durations, message) -> None:
-    event = history.Event(
-        event="rollback",
-        outcome=outcome,
-        env=work.environment.name,
-        release=work.target,
-        previous_release=work.current,
-        backup=work.restored,
-        migrations=history.Migrations(tuple(work.applied), tuple(work.reversed)),
-        durations_ms=durations,
-        message=message,
-    )
-    history.record(work.primary, layout, event)
+    done = runner.perform(work, connect=reconnect, wait_seconds=float(lock_wait))
+    render.rolled_back(done)

@@ -6,13 +6,12 @@ import posixpath
 import sys
 
 from fabric import task
-from invoke.exceptions import Exit
 from rich.markup import escape
 
-from deployment import remote_django
-from deployment.commands import all_of, either, sh
-from deployment.errors import UsageError
+from deployment.errors import SchemaMismatch, UsageError
 from deployment.layout import Layout
+from deployment.remote import django
+from deployment.remote.commands import all_of, either, to_stderr
 
 from . import environment as environments
 from . import render
@@ -48,8 +47,8 @@ def verify(c, env=None, app=None, json=False):
     args += [arg for name in app or () for arg in ("--app", name)]
     host = environments.connector(c, environment)(environment.primary)
     # The release's name goes to stderr first, so that stdout stays verify_schema's own.
-    named = either(sh(["readlink", layout.current]) + " >&2", f"exit {NOTHING_DEPLOYED}")
-    run = remote_django.command(layout.current, environment.manage, *args)
+    named = either(to_stderr(["readlink", layout.current]), ["exit", str(NOTHING_DEPLOYED)])
+    run = django.command(layout.current, environment.manage, *args)
     try:
         result = host.run(all_of(named, run))
     finally:
@@ -71,5 +70,7 @@ def verify(c, env=None, app=None, json=False):
         )
     sys.stdout.write(result.stdout)
     sys.stderr.write(rest)
+    if result.exit_code == 1:
+        raise SchemaMismatch()
     if result.exit_code:
-        raise Exit(code=result.exit_code)
+        raise UsageError()  # verify_schema said why (usage, or a database it cannot read)

@@ -9,7 +9,7 @@ import pytest
 
 from deployment import checks
 from deployment.checks import Check, Facts, evaluate
-from deployment.probe import Section
+from deployment.remote.round_trip import Section
 
 CONTRACT_ORDER = [
     "connectivity",

@@ -1,4 +1,4 @@
-"""deployment.commands: the exact strings the builders produce, hostile inputs included."""
+"""deployment.remote.commands: the exact strings commands render to, hostile inputs included."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deployment.commands import (
+from deployment.remote.commands import (
+    Fragment,
     all_of,
     either,
     failed_step,
@@ -15,9 +16,20 @@ from deployment.commands import (
     in_order,
     pipe,
     quiet,
-    sh,
+    render,
     to_file,
 )
+
+
+def sh(argv):
+    """One argument list, rendered (as ``Host.run`` does)."""
+    return render(argv)
+
+
+def raw(text):
+    """Shell text used as written, as an inventory fragment is."""
+    return Fragment(text)
+
 
 HOSTILE = [
     "; touch pwned",
@@ -56,7 +68,7 @@ def test_sh_quotes_every_word(argv: list[str], expected: str) -> None:
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_sh_passes_hostile_values_to_bash_as_one_word(value: str, tmp_path: Path) -> None:
-    command = in_dir(str(tmp_path), sh(["printf", "%s|", value, "end"]))
+    command = render(in_dir(str(tmp_path), ["printf", "%s|", value, "end"]))
 
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
 
@@ -65,20 +77,20 @@ def test_sh_passes_hostile_values_to_bash_as_one_word(value: str, tmp_path: Path
 
 
 def test_all_of_joins_with_and() -> None:
-    assert all_of("a", "b", "c") == "a && b && c"
+    assert render(all_of(["a"], ["b"], ["c"])) == "a && b && c"
 
 
 def test_all_of_groups_compound_commands() -> None:
-    assert all_of("a | b", "c || d", "e") == "{ a | b; } && { c || d; } && e"
-    assert all_of(sh(["echo", "a;b"]), "c") == "{ echo 'a;b'; } && c"
+    assert render(all_of(raw("a | b"), raw("c || d"), ["e"])) == "{ a | b; } && { c || d; } && e"
+    assert render(all_of(["echo", "a;b"], ["c"])) == "{ echo 'a;b'; } && c"
 
 
 def test_either_groups_both_sides() -> None:
-    assert either("a && b", "c") == "{ a && b; } || { c; }"
+    assert render(either(all_of(["a"], ["b"]), ["c"])) == "{ a && b; } || { c; }"
 
 
 def test_pipe() -> None:
-    assert pipe("a", sh(["grep", "x y"]), "wc -l") == "a | grep 'x y' | wc -l"
+    assert render(pipe(["a"], ["grep", "x y"], ["wc", "-l"])) == "a | grep 'x y' | wc -l"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +103,7 @@ def test_pipe() -> None:
     ],
 )
 def test_in_dir_quotes_the_directory(directory: str, expected: str) -> None:
-    assert in_dir(directory, "ls") == expected
+    assert render(in_dir(directory, ["ls"])) == expected
 
 
 @pytest.mark.parametrize(
@@ -103,32 +115,34 @@ def test_in_dir_quotes_the_directory(directory: str, expected: str) -> None:
     ],
 )
 def test_to_file_quotes_the_path(path: str, expected: str) -> None:
-    assert to_file("date", path) == expected
+    assert render(to_file(["date"], path)) == expected
 
 
 def test_quiet_discards_stderr() -> None:
-    assert quiet(sh(["ls", "missing dir"])) == "ls 'missing dir' 2>/dev/null"
+    assert render(quiet(["ls", "missing dir"])) == "ls 'missing dir' 2>/dev/null"
 
 
 def test_combinators_run_as_written(tmp_path: Path) -> None:
     out = tmp_path / "out file"
     command = all_of(
-        in_dir(str(tmp_path), to_file(sh(["printf", "%s", "$(not run)"]), str(out))),
-        either(quiet(sh(["false"])), sh(["printf", "fallback"])),
+        in_dir(str(tmp_path), to_file(["printf", "%s", "$(not run)"], str(out))),
+        either(quiet(["false"]), ["printf", "fallback"]),
     )
 
-    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["bash", "-c", render(command)], capture_output=True, text=True, check=True
+    )
 
     assert result.stdout == "fallback"
     assert out.read_text() == "$(not run)"
 
 
-def _bash(script: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True)
+def _bash(script, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", render(script)], cwd=cwd, capture_output=True, text=True)
 
 
 def test_in_order_runs_every_step_and_succeeds(tmp_path: Path) -> None:
-    script = in_order(("one", sh(["touch", "a"])), ("two", "touch b # a trailing comment"))
+    script = in_order(("one", ["touch", "a"]), ("two", raw("touch b # a trailing comment")))
     done = _bash(script, tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
@@ -137,9 +151,9 @@ def test_in_order_runs_every_step_and_succeeds(tmp_path: Path) -> None:
 
 def test_in_order_stops_at_the_first_failure_and_names_it(tmp_path: Path) -> None:
     script = in_order(
-        ("creating", sh(["touch", "a"])),
-        ("build `make`", "echo compiling; echo 'no rule to make' >&2; exit 3"),
-        ("never", sh(["touch", "never"])),
+        ("creating", ["touch", "a"]),
+        ("build `make`", raw("echo compiling; echo 'no rule to make' >&2; exit 3")),
+        ("never", ["touch", "never"]),
     )
     done = _bash(script, tmp_path)
     assert done.returncode == 3
@@ -148,13 +162,13 @@ def test_in_order_stops_at_the_first_failure_and_names_it(tmp_path: Path) -> Non
 
 
 def test_a_step_that_exits_cannot_end_the_others(tmp_path: Path) -> None:
-    done = _bash(in_order(("quits", "exit 0"), ("after", sh(["touch", "after"]))), tmp_path)
+    done = _bash(in_order(("quits", raw("exit 0")), ("after", ["touch", "after"])), tmp_path)
     assert done.returncode == 0
     assert (tmp_path / "after").exists()
 
 
 def test_in_order_keeps_hostile_labels_as_text(tmp_path: Path) -> None:
     label = "build `$(touch pwned)`; touch pwned2 '\""
-    done = _bash(in_order((label, "false")), tmp_path)
+    done = _bash(in_order((label, ["false"])), tmp_path)
     assert failed_step(done.stderr)[0] == label
     assert not list(tmp_path.iterdir())

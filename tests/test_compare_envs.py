@@ -8,7 +8,7 @@ import pytest
 from project import CMS, ROOT, manage
 from two_envs import two_environments
 
-from deployment.compare import Difference, differences
+from deployment.database.compare import Difference, differences
 
 SETTINGS = {"settings": "cms.settings", "pythonpath": [CMS, ROOT]}
 

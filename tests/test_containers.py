@@ -1,4 +1,4 @@
-"""deployment.containers: both shapes of `docker compose ps --format json`, and the verdict."""
+"""deployment.checks.containers: both shapes of `docker compose ps --format json`, the verdict."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deployment.containers import Container, UnreadableOutput, assess, parse_ps
+from deployment.checks.containers import Container, UnreadableOutput, assess, parse_ps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compose"
 CAPTURED = sorted(FIXTURES.glob("*.json"))

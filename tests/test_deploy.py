@@ -18,7 +18,7 @@ from deploying import (
 )
 from fleet import Fleet, Origin
 
-from deployment import releases
+from deployment.releases import worktree as releases
 
 ROWS = "SELECT count(*) FROM resource"
 

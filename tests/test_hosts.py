@@ -16,9 +16,9 @@ import fabric
 import pytest
 from servers.sshd import SshdServer, SshdServers, free_port, keygen
 
-from deployment.commands import in_dir, sh
 from deployment.errors import ConnectionFailed, HostKeyRefused, RemoteCommandFailed
 from deployment.hosts import Host, KnownHosts, LocalHost, SshHost, connect
+from deployment.remote.commands import in_dir
 
 KnownHostsFile = Callable[..., Path]
 
@@ -121,7 +121,7 @@ def hostile(marker: Path) -> str:
 def test_hostile_argument_is_printed_literally(any_host: Host, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
 
-    result = any_host.run(sh(["printf", "%s", hostile(marker)]))
+    result = any_host.run(["printf", "%s", hostile(marker)])
 
     assert result.stdout == hostile(marker)
     assert not marker.exists()
@@ -132,7 +132,7 @@ def test_hostile_file_name_is_one_argument(any_host: Host, tmp_path: Path) -> No
     name = "x; touch pwned\n$(touch pwned) `touch pwned` 'q' \"dq\" *"
     (tmp_path / name).write_text("")
 
-    result = any_host.run(in_dir(str(tmp_path), sh(["ls", "-d", "--", name])))
+    result = any_host.run(in_dir(str(tmp_path), ["ls", "-d", "--", name]))
 
     assert result.stdout == name + "\n"
     assert os.listdir(tmp_path) == [name]

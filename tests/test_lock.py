@@ -23,6 +23,7 @@ from deployment.errors import LockHeld
 from deployment.hosts import Host
 from deployment.layout import Layout
 from deployment.lock import Holder, Lock
+from deployment.remote.commands import render
 
 Connect = Callable[[], Host]
 
@@ -49,21 +50,21 @@ def test_commands_quote_every_value() -> None:
     layout = Layout("/srv/cms")
     payload = '{"message": "it\'s $(rm -rf /)"}'
 
-    assert lock.acquire_command(layout, payload) == (
+    assert render(lock.acquire_command(layout, payload)) == (
         "mkdir -p /srv/cms/.deploy && mkdir /srv/cms/.deploy/lock && "
         "{ { printf '%s\\n' '{\"message\": \"it'\"'\"'s $(rm -rf /)\"}' > "
         "/srv/cms/.deploy/lock/info.json.16f343bb6fac.tmp && "
         "mv /srv/cms/.deploy/lock/info.json.16f343bb6fac.tmp /srv/cms/.deploy/lock/info.json; } "
         "|| { rm -rf /srv/cms/.deploy/lock && false; }; }"
     )
-    assert lock.release_command(layout, "abc") == (
+    assert render(lock.release_command(layout, "abc")) == (
         '{ { grep -qF \'"token": "abc"\' /srv/cms/.deploy/lock/info.json 2>/dev/null; } '
         "|| { exit 3; }; } && rm -rf /srv/cms/.deploy/lock"
     )
 
 
 def test_a_hostile_deploy_to_stays_one_word() -> None:
-    command = lock.status_command(Layout("/srv/a b; $(touch x)"))
+    command = render(lock.status_command(Layout("/srv/a b; $(touch x)")))
     assert "'/srv/a b; $(touch x)/.deploy/lock'" in command
 
 
@@ -161,6 +162,7 @@ import os, sys, time
 import fabric
 from deployment.hosts import KnownHosts, connect
 from deployment.layout import Layout
+from deployment.remote.commands import render
 from deployment.lock import Holder, Lock, terminate_as_interrupt
 
 address, port, key, known, deploy_to, waiting = sys.argv[1:]

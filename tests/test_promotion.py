@@ -8,8 +8,9 @@ import pytest
 from fleet import detail, statuses
 from two_envs import two_environments
 
+from deployment.checks.promotion_gate import Source, gate, resolve
+from deployment.errors import PromotionRefused
 from deployment.history import Event
-from deployment.promotion import PromotionRefused, Source, gate, resolve
 
 SHA = "a" * 40
 OTHER = "b" * 40

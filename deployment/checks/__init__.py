@@ -3,15 +3,17 @@
 The answers come from ``probe`` (shell sections) and, on the primary, from the
 ``predeploy_report`` JSON of the deployed project. Nothing here talks to a host.
 
-Modules: ``facts`` (``Facts`` in, ``Check`` out), ``host`` (connection, containers, disk,
-lock), ``repository`` (git status, branch, promotion) and ``report`` (the database checks).
+Modules: ``check`` (``Facts`` in, ``Check`` out), ``host`` (connection, containers, disk,
+lock), ``repository`` (git status, branch, promotion), ``database`` (the database checks),
+``containers`` (compose ps read), ``promotion`` (the promotion gate). Running them on every
+host: ``predeploy`` asks each host ``questions`` in one round trip.
 """
 
 from __future__ import annotations
 
-from .facts import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts
+from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts
+from .database import database
 from .host import connectivity, containers, disk_space, lock
-from .report import database
 from .repository import PROMOTION, branch, git_status, promotion
 
 __all__ = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .. import containers as compose
-from ..probe import Section
-from .facts import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
+from ..remote.round_trip import Section
+from . import containers as compose
+from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
 
 
 def connectivity(facts: Facts) -> Check:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import promotion as promotions
-from .facts import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
+from . import promotion_gate as promotions
+from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
 
 PROMOTION = "promotion"  # after ORDER, where the environment has promote_from
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import invoke
 
 from deployment.errors import RemoteCommandFailed
+from deployment.remote.commands import Command, render
 
 PathLike = str | os.PathLike[str]
 
@@ -40,9 +41,13 @@ class Host(Protocol):
     name: str
 
     def run(
-        self, command: str, *, timeout: float | None = None, stdin: str | None = None
+        self, command: Command | str, *, timeout: float | None = None, stdin: str | None = None
     ) -> Result:
-        """Run ``command`` through the host's shell; ``stdin`` is fed to it, then closed."""
+        """Run ``command`` through the host's shell; ``stdin`` is fed to it, then closed.
+
+        A ``Command`` is rendered here, every word quoted; a ``str`` is a shell line used as
+        written (the operator's own, or a test's): the engine always passes a ``Command``.
+        """
         ...
 
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:
@@ -71,8 +76,13 @@ def run_options(timeout: float | None, stdin: str | None) -> dict[str, Any]:
     }
 
 
+def shell_line(command: Command | str) -> str:
+    """What the host's shell runs: ``command`` rendered (a ``str`` is used as written)."""
+    return command if isinstance(command, str) else render(command)
+
+
 def invoke_run(name: str, runner: Any, command: str, options: dict[str, Any]) -> Result:
-    """Call an invoke-style ``run`` and turn its outcome into a ``Result``."""
+    """Call an invoke-style ``run`` with a shell line; its outcome as a ``Result``."""
     try:
         outcome = runner(command, **options)
     except invoke.CommandTimedOut as error:

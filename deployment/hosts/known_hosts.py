@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import shlex
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,6 @@ from pathlib import Path
 import paramiko
 from paramiko.hostkeys import HostKeyEntry
 
-from deployment.commands import sh
 from deployment.errors import HostKeyRefused, UsageError
 
 USER_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -175,11 +175,14 @@ def revoked_key_message(label: str, key: paramiko.PKey) -> str:
 
 
 def changed_key_message(label: str, name: str, key: paramiko.PKey, files: list[Path]) -> str:
-    removals = " and ".join(sh(["ssh-keygen", "-R", name, "-f", str(path)]) for path in files)
+    removals = " and ".join(
+        shlex.join(["ssh-keygen", "-R", name, "-f", str(path)]) for path in files
+    )
+    removals = removals or shlex.join(["ssh-keygen", "-R", name])
     return (
         f"host key for {label} CHANGED: possible man-in-the-middle attack (or the host was "
         f"reinstalled); it now offers {key.get_name()} {key.fingerprint}. If the change is "
-        f"expected, remove the old line with {removals or sh(['ssh-keygen', '-R', name])} "
+        f"expected, remove the old line with {removals} "
         "and connect again"
     )
 

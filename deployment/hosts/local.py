@@ -7,8 +7,9 @@ import shutil
 import invoke
 
 from deployment.errors import RemoteCommandFailed
+from deployment.remote.commands import Command
 
-from .base import PathLike, Result, invoke_run, run_options
+from .base import PathLike, Result, invoke_run, run_options, shell_line
 
 
 class LocalHost:
@@ -20,10 +21,11 @@ class LocalHost:
         self._context = invoke.Context()
 
     def run(
-        self, command: str, *, timeout: float | None = None, stdin: str | None = None
+        self, command: Command | str, *, timeout: float | None = None, stdin: str | None = None
     ) -> Result:
         """Run ``command`` with ``bash -c``; see ``Host.run``."""
-        return invoke_run(self.name, self._context.run, command, run_options(timeout, stdin))
+        line = shell_line(command)
+        return invoke_run(self.name, self._context.run, line, run_options(timeout, stdin))
 
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:
         """Copy a file (contents and mode)."""

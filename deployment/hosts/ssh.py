@@ -16,8 +16,9 @@ from deployment.errors import (
     HostKeyRefused,
     RemoteCommandFailed,
 )
+from deployment.remote.commands import Command
 
-from .base import PathLike, Result, invoke_run, run_options
+from .base import PathLike, Result, invoke_run, run_options, shell_line
 from .known_hosts import KnownHosts, changed_key_message, hostkey_name, revoked_key_message
 
 # paramiko logs a traceback from its transport thread when a connection fails, which Python
@@ -77,19 +78,18 @@ class SshHost:
             raise HostKeyRefused(revoked_key_message(_label(self.connection), key))
 
     def run(
-        self, command: str, *, timeout: float | None = None, stdin: str | None = None
+        self, command: Command | str, *, timeout: float | None = None, stdin: str | None = None
     ) -> Result:
         """Run ``command`` through the remote user's shell (no pty); see ``Host.run``."""
         self.open()
+        line = shell_line(command)
         try:
-            result = invoke_run(
-                self.name, self.connection.run, command, run_options(timeout, stdin)
-            )
+            result = invoke_run(self.name, self.connection.run, line, run_options(timeout, stdin))
         except LINK_ERRORS as error:
-            raise self._lost(command, error) from None
+            raise self._lost(line, error) from None
         # -1: the channel closed without an exit status, as when the connection drops.
         if result.exit_code == -1 and not self.connection.is_connected:
-            raise self._lost(command, None)
+            raise self._lost(line, None)
         return result
 
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:

@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from deployment.inventory.spec import Environment, Healthcheck, HostSpec
+from deployment.inventory.spec import Environment, Healthcheck, HostSpec, protected_by_default
 
 
 def _absolute(path: str) -> str:
@@ -131,7 +131,7 @@ class InventoryFile(_Strict):
     @field_validator("accept_new_host_keys")
     @classmethod
     def _not_in_production(cls, accept: bool, info: ValidationInfo) -> bool:
-        if accept and (info.context or {}).get("env") == "production":
+        if accept and protected_by_default((info.context or {}).get("env")):
             raise ValueError(
                 "refused for production: add the host keys to known_hosts instead "
                 "(ssh-keyscan HOST >> known_hosts, after checking the fingerprints)"

@@ -7,6 +7,14 @@ from pathlib import Path
 from typing import Literal
 
 LOCAL = "local"  # the host name that means this machine, no SSH
+PROTECTED = "production"  # the environment protected by default
+
+
+def protected_by_default(env: str) -> bool:
+    """Whether an environment of this name is protected: no trust on first use, dangerous
+    migrations stopped unless allowed."""
+    return env == PROTECTED
+
 
 Confirm = Literal["type-env", "yes-no", "none"]
 OnFailure = Literal["rollback", "stop"]
@@ -66,6 +74,10 @@ class Environment:
     on_failure: OnFailure
     promote_from: str | None
     file: Path
+
+    @property
+    def protected(self) -> bool:
+        return protected_by_default(self.name)
 
     def matching(self, host: str) -> tuple[HostSpec, ...]:
         """The hosts whose name or ``host`` is ``host`` (as given to ``fab -H``)."""

@@ -6,7 +6,6 @@ import contextlib
 import threading
 from collections.abc import Callable
 
-from ..commands import sh
 from ..errors import DeployError
 from ..hosts import Host
 from ..layout import Layout
@@ -71,7 +70,7 @@ class Heartbeat:
 
 def lost_message(host: Host, layout: Layout, token: str, env: str) -> str:
     """Why our lock is gone: who cleared it (their note), or that someone removed it."""
-    note = _json(host.run(sh(["cat", note_path(layout)]), timeout=TIMEOUT).stdout)
+    note = _json(host.run(["cat", note_path(layout)], timeout=TIMEOUT).stdout)
     if note.get("token") != token:
         return f"the deploy lock on {env} was removed while this operation held it; stopping"
     who, why, when = note.get("by", "?"), note.get("reason", ""), note.get("time", "?")

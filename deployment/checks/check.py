@@ -1,0 +1,53 @@
+"""What a check reads (``Facts``: one host's answers) and what it returns (a ``Check``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..remote.round_trip import Section
+from . import promotion_gate as promotions
+
+PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
+NOTHING_DEPLOYED = "nothing deployed yet"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    elapsed_ms: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one host answered, and what the environment expects of it."""
+
+    sections: dict[str, Section]
+    branch: str
+    repository: str
+    containers: tuple[str, ...]
+    primary: bool
+    primary_name: str
+    django: dict | None = None  # predeploy_report JSON, primary only
+    local: bool = False  # this machine, no SSH
+    promote_from: str | None = None
+    source: promotions.Source | None = None  # promote_from's history, primary only
+
+    def deployed(self) -> bool:
+        current = self.sections.get("current")
+        return bool(current and current.ok and current.output.strip())
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a command's output: usually the error."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""

@@ -1,0 +1,72 @@
+"""The database checks, read from the project's ``predeploy_report`` on the primary.
+
+Schema, migrations, critical relationships, admin user: the four skip together off the
+primary or before the first deploy, and fail together without a report or a database.
+"""
+
+from __future__ import annotations
+
+from ..remote.round_trip import Section
+from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
+
+
+def database(facts: Facts) -> list[Check]:
+    names = ("schema", "migrations", "critical_relationships", "admin_user")
+    if not facts.primary:
+        return [Check(n, SKIP, f"checked on the primary, {facts.primary_name}") for n in names]
+    if not facts.deployed():
+        return [Check(n, SKIP, NOTHING_DEPLOYED) for n in names]
+    report = facts.django
+    if report is None:
+        detail = _django_failure(facts.sections.get("django"))
+        return [Check(n, FAIL, detail) for n in names]
+    if not (report.get("connectivity") or {}).get("ok"):
+        detail = (report.get("connectivity") or {}).get("detail", "database unreachable")
+        return [Check(n, FAIL, detail) for n in names]
+    return [_schema(report), _migrations(report), _critical(report), _admin(report)]
+
+
+def _django_failure(answer: Section | None) -> str:
+    if answer is None:
+        return "the project was not asked"
+    return f"predeploy_report failed: {last_line(answer.output) or f'exit {answer.exit_code}'}"
+
+
+def _schema(report: dict) -> Check:
+    schema = report.get("schema") or {"error": "no schema report"}
+    if "error" in schema:
+        return Check("schema", FAIL, f"could not check the schema: {schema['error']}")
+    problems = schema.get("problems", [])
+    errors = [p for p in problems if p["severity"] == "error"]
+    if errors:
+        shown = "; ".join(p["message"] for p in errors[:3])
+        more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+        return Check("schema", FAIL, f"{len(errors)} error(s): {shown}{more}")
+    if problems:
+        return Check("schema", WARN, f"{len(problems)} warning(s): {problems[0]['message']}")
+    counts = schema.get("counts", {})
+    return Check("schema", PASS, f"{counts.get('models', 0)} models match the database")
+
+
+def _migrations(report: dict) -> Check:
+    migrations = report.get("migrations") or {}
+    status = PASS if migrations.get("ok") else FAIL
+    return Check("migrations", status, migrations.get("detail", ""))
+
+
+def _critical(report: dict) -> Check:
+    outcomes = report.get("critical_relationships") or []
+    if not outcomes:
+        return Check("critical_relationships", SKIP, "none configured")
+    failed = [o for o in outcomes if not o["ok"]]
+    if failed:
+        detail = "; ".join(f"{o['relationship']}: {o['message']}" for o in failed)
+        return Check("critical_relationships", FAIL, detail)
+    return Check("critical_relationships", PASS, ", ".join(o["relationship"] for o in outcomes))
+
+
+def _admin(report: dict) -> Check:
+    admin = report.get("admin_user") or {}
+    if admin.get("ok") is None:
+        return Check("admin_user", SKIP, admin.get("detail", "django.contrib.auth not installed"))
+    return Check("admin_user", PASS if admin["ok"] else FAIL, admin.get("detail", ""))

@@ -1,0 +1,46 @@
+"""What the pre-deploy checks ask each host, in one round trip (``remote.round_trip``)."""
+
+from __future__ import annotations
+
+from ..layout import Layout
+from ..remote.commands import Substitute, either, fragment, in_dir, quiet
+from ..remote.round_trip import Question
+
+
+def shell_questions(layout: Layout, repository: str, branch: str, containers: bool):
+    """What every host answers from its shell."""
+    current = layout.current
+    head = ["git", "-C", current, "rev-parse", "HEAD"]
+    questions = [
+        Question("current", ["readlink", current]),
+        Question("commit", head),
+        Question("git_status", ["git", "-C", current, "status", "--porcelain"]),
+        Question("branch", ["git", "ls-remote", "--heads", repository, branch]),
+        Question(
+            "on_branch",
+            [
+                *["git", "-C", layout.repo, "merge-base", "--is-ancestor"],
+                Substitute(head),
+                f"refs/heads/{branch}",
+            ],
+        ),
+        Question("disk", either(["df", "-P", "-B1", layout.deploy_to], ["df", "-P", "-B1", "/"])),
+        Question("lock", quiet(["cat", layout.lock + "/info.json"])),
+    ]
+    if containers:
+        compose_ps = either(
+            ["docker", "compose", "ps", "--all", "--format", "json"],
+            ["podman", "compose", "ps", "--format", "json"],
+        )
+        questions.append(Question("containers", in_dir(current, compose_ps)))
+    return questions
+
+
+def django_question(layout: Layout, manage: str) -> Question:
+    """The primary's database-side answers: one Django process, one JSON document.
+
+    ``manage`` comes from the inventory as a shell fragment (it may set variables),
+    so it is used as written; nothing else is added to it but the subcommand.
+    """
+    command = in_dir(layout.current, fragment(manage, "predeploy_report"))
+    return Question("django", command, slow=True)

@@ -1,0 +1,77 @@
+"""What a deploy leaves in the history and on the hosts when it ends: its event, the
+state of the release it put live, and (after success) the old releases and backups pruned."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import history
+from ..releases import prune, records
+from ..releases.worktree import Listing
+
+if TYPE_CHECKING:
+    from .deploy import Deployment
+
+
+def event(deployment: Deployment, kind, outcome, durations, message=None) -> history.Event:
+    release = deployment.release
+    return history.Event(
+        event=kind,
+        outcome=outcome,
+        env=deployment.environment.name,
+        commit=release.commit if release else None,
+        release=release.name if release else None,
+        previous_release=deployment.previous.get(deployment.environment.primary.name),
+        backup=deployment.backup_id,
+        migrations=history.Migrations(tuple(deployment.applied), tuple(deployment.reversed)),
+        durations_ms=durations,
+        message=message,
+    )
+
+
+def meta(deployment: Deployment) -> dict:
+    """What a rollback from this release needs: its migration state and its backup."""
+    return {
+        "release": deployment.release.name,
+        "commit": deployment.release.commit,
+        "state": deployment.plan.state_after if deployment.plan else {},
+        "backup": deployment.backup_id,
+    }
+
+
+def success(deployment: Deployment, durations: dict) -> None:
+    """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
+    primary, env, release = deployment.primary, deployment.environment, deployment.release
+    layout = deployment.primary_layout
+    recorded = records.record_deploy(
+        primary, layout, meta(deployment), event(deployment, "deploy", "success", durations)
+    )
+    good = records.good_releases(recorded)
+    protected = {release.name, *deployment.previous.values(), *good[-2:]} - {None}
+
+    def tidy(name, host) -> None:
+        before = deployment.listings[name]
+        after = Listing((*before.releases, release.name), release.name)
+        backups = env.keep_backups if host is primary else None
+        prune.tidy(host, deployment.layout(name), after, env.keep_releases, protected, backups)
+
+    deployment.each(tidy)
+
+
+def failure(deployment: Deployment, error: BaseException) -> None:
+    """The failed deploy's event; its release's state too when the fleet was left on it."""
+    outcome_ = getattr(error, "outcome", None)
+    undone = outcome_.undone if outcome_ else []
+    undo_failures = outcome_.undo_failures if outcome_ else []
+    rolled_back = "migrate" in undone or "go live" in undone
+    outcome = "rolled_back" if rolled_back and not undo_failures else "failed"
+    message = str(error)
+    if undo_failures:
+        message += "; could not undo: " + "; ".join(undo_failures)
+    durations = outcome_.durations_ms if outcome_ else {}
+    failed = event(deployment, "deploy", outcome, durations, message)
+    layout = deployment.primary_layout
+    if deployment.switched:  # the fleet was left on it: a rollback must know its state
+        records.record_deploy(deployment.primary, layout, meta(deployment), failed)
+    else:
+        history.record(deployment.primary, layout, failed)

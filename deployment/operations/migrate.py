@@ -1,0 +1,174 @@
+"""``fab migrate``: the seed's safe migration, on the current release alone.
+
+verify -> plan -> backup -> confirm -> migrate -> verify + system checks; a
+failure after migrating brings the database back (reverse or restore).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .. import history, lock
+from ..database import backups, migrations
+from ..database.verify import verify
+from ..errors import DeployError, NotConfirmed, NothingDeployed, StepFailed
+from ..hosts import Host
+from ..inventory import Environment
+from ..releases.current import Live, live
+from .fleet import OnPrimary
+from .steps import Outcome, Step, execute
+from .summary import Done, Plan, Summary
+
+
+@dataclass
+class SafeMigration(OnPrimary):
+    environment: Environment
+    host: Host  # the primary, connected
+    confirm: Callable[[Summary], bool]
+    notify: Callable[[str, str], None] = lambda step, state: None
+    skip_checks: bool = False  # the emergency override: no verification before migrating
+    plan: Plan | None = None
+    backup: dict | None = None
+    applied: list[str] = field(default_factory=list)
+    reversed: list[str] = field(default_factory=list)
+    restored: str | None = None
+    live: Live | None = None  # the release migrated, read by the first step
+
+    @property
+    def path(self) -> str:
+        return self.primary_layout.current
+
+    def steps(self) -> list[Step]:
+        return [
+            Step("verify before", self.verify_before, changes=False),
+            Step("plan", self.make_plan, changes=False),
+            Step("backup", self.take_backup),
+            Step("confirm", self.ask),
+            Step("migrate", self.migrate, undo=self.unmigrate),
+            Step("verify after", self.verify_after),
+        ]
+
+    # --- as an operation (``runner.perform``) ---
+
+    def holder(self) -> lock.Holder:
+        return lock.Holder("migrate", self.environment.name)
+
+    def prepare(self, held: lock.Lock) -> None:
+        """The emergency override, recorded."""
+        if self.skip_checks:
+            message = "fab migrate: schema verification before migrating skipped"
+            override = history.Event("override", "success", self.environment.name, message=message)
+            history.record(self.host, self.primary_layout, override)
+
+    def run(self) -> Done:
+        rollback = self.environment.on_failure == "rollback"
+        outcome = execute(self.steps(), rollback=rollback, notify=self.notify)
+        return self.done(outcome)
+
+    def rehearse(self) -> Summary:
+        """--dry-run: verify and plan only; what migrating would do."""
+        execute(self.steps(), rollback=False, dry_run=True, notify=self.notify)
+        return Summary(
+            env=self.environment.name,
+            release="current",
+            commit="current",
+            hosts=(self.environment.primary.name,),
+            plan=self.plan,
+        )
+
+    def record_success(self, done: Done) -> None:
+        self._record("success", done.durations_ms, None)
+
+    def record_failure(self, error: BaseException) -> None:
+        durations = error.outcome.durations_ms if isinstance(error, StepFailed) else {}
+        self._record("failed", durations, str(error))
+
+    def _record(self, outcome: str, durations: dict, message: str | None) -> None:
+        event = history.Event(
+            event="migrate",
+            outcome=outcome,
+            env=self.environment.name,
+            backup=(self.backup or {}).get("id"),
+            migrations=history.Migrations(tuple(self.applied), tuple(self.reversed)),
+            durations_ms=durations,
+            message=message,
+        )
+        history.record(self.host, self.primary_layout, event)
+
+    def done(self, outcome: Outcome) -> Done:
+        return Done(
+            env=self.environment.name,
+            hosts=(self.environment.primary.name,),
+            release=self.live.release if self.live else None,
+            commit=self.live.commit if self.live else None,
+            backup=(self.backup or {}).get("id"),
+            applied=tuple(self.applied),
+            reversed=tuple(self.reversed),
+            restored=self.restored,
+            durations_ms=dict(outcome.durations_ms),
+        )
+
+    # --- steps ---
+
+    def verify_before(self) -> None:
+        env = self.environment.name
+        try:
+            self.live = live(self.host, self.primary_layout)
+        except NothingDeployed:
+            raise DeployError(
+                f"nothing is deployed to {env} yet: run fab deploy --env={env} first"
+            ) from None
+        if self.skip_checks:
+            return
+        try:
+            verify(
+                self.host, self.path, self.environment.manage, system_checks=False, pending_ok=True
+            )
+        except DeployError as error:
+            raise DeployError(f"the schema does not match before migrating: {error}") from None
+
+    def make_plan(self) -> None:
+        document = migrations.plan(self.host, self.path, self.environment.manage)
+        self.plan = Plan.from_json(document)
+
+    def take_backup(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.backup = backups.take(
+            self.host,
+            self.primary_layout,
+            self.path,
+            self.environment.manage,
+            f"migrate-{stamp}",
+            self.live.commit,
+        )
+
+    def ask(self) -> None:
+        summary = Summary(
+            env=self.environment.name,
+            release=self.live.release,
+            commit=self.live.commit,
+            hosts=(self.environment.primary.name,),
+            plan=self.plan,
+            backup=(self.backup or {}).get("id"),
+            action="migrate",
+        )
+        if not self.confirm(summary):
+            raise NotConfirmed("not confirmed: nothing was changed")
+
+    def migrate(self) -> None:
+        self.applied = migrations.migrate(self.host, self.path, self.environment.manage)["applied"]
+
+    def unmigrate(self) -> None:
+        self.reversed, self.restored = migrations.bring_back(
+            self.host,
+            self.primary_layout,
+            self.path,
+            self.environment.manage,
+            self.plan,
+            self.backup,
+        )
+
+    def verify_after(self) -> None:
+        verify(self.host, self.path, self.environment.manage)

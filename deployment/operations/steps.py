@@ -1,0 +1,88 @@
+"""A protocol is an ordered list of named steps, each with its undo.
+
+``execute`` runs them in order and times each; when one fails it undoes it and
+the completed ones in reverse (undos must be safe to run on a half-done step) and raises
+``StepFailed`` carrying what ran, what was undone and what could not be.
+``--dry-run`` runs the read-only steps, a step's ``dry_run`` stand-in where it has one,
+and skips the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import StepFailed
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[], None]
+    undo: Callable[[], None] | None = None
+    changes: bool = True  # False: read-only, runs under --dry-run too
+    dry_run: Callable[[], None] | None = None  # what runs instead under --dry-run
+
+
+@dataclass
+class Outcome:
+    """What ran (and how long), what was undone, and what could not be."""
+
+    durations_ms: dict[str, int] = field(default_factory=dict)
+    undone: list[str] = field(default_factory=list)
+    undo_failures: list[str] = field(default_factory=list)
+
+
+def execute(
+    steps: list[Step],
+    *,
+    rollback: bool = True,
+    dry_run: bool = False,
+    notify: Callable[[str, str], None] = lambda step, state: None,
+    between: Callable[[], None] = lambda: None,
+) -> Outcome:
+    """Run ``steps``; ``between()`` runs before each (the lock's check), as part of it."""
+    outcome = Outcome()
+    done: list[Step] = []
+    for step in steps:
+        action = step.run
+        if dry_run and step.changes:
+            if step.dry_run is None:
+                notify(step.name, "skipped")
+                continue
+            action = step.dry_run
+        notify(step.name, "start")
+        started = time.monotonic()
+        try:
+            between()
+            action()
+        except BaseException as error:  # Ctrl-C and SIGTERM unwind through here too
+            outcome.durations_ms[step.name] = _ms(started)
+            notify(step.name, "failed")
+            if rollback:  # the failed step may be half done: its undo runs first
+                _undo(reversed([*done, step]), outcome, notify)
+            raise StepFailed(step.name, error, outcome) from error
+        outcome.durations_ms[step.name] = _ms(started)
+        notify(step.name, "done")
+        done.append(step)
+    return outcome
+
+
+def _undo(steps, outcome: Outcome, notify) -> None:
+    for step in steps:
+        if step.undo is None:
+            continue
+        notify(step.name, "undo")
+        try:
+            step.undo()
+        except Exception as error:  # keep undoing the others; report every failure
+            outcome.undo_failures.append(f"{step.name}: {error}")
+            notify(step.name, "undo failed")
+        else:
+            outcome.undone.append(step.name)
+            notify(step.name, "undone")
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,141 @@
+"""Releases on a host: a git worktree each (from the mirror), ``current`` switched atomically.
+
+Builders return commands (``remote.commands``); ``listing`` and ``parse_listing`` say
+which releases a host has and which one is live.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..errors import UsageError
+from ..layout import Layout
+from ..remote.commands import Command, Fragment, all_of, either, in_dir, in_order, pipe, script
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str  # <stamp>-<sha7>
+    commit: str
+
+    @staticmethod
+    def new(commit: str, now: datetime | None = None) -> Release:
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+        return Release(f"{stamp}-{commit[:7]}", commit)
+
+
+def create(layout: Layout, release: Release, shared: tuple[str, ...]) -> Command:
+    """A worktree of the commit, with the shared files and folders linked in."""
+    path = layout.release(release.name)
+    add = ["git", "-C", layout.repo, "worktree", "add", "--quiet", "--detach", path]
+    return all_of([*add, release.commit], *_links(layout, path, shared, make_targets=True))
+
+
+def _links(layout: Layout, path: str, shared: tuple[str, ...], make_targets: bool) -> list:
+    steps = []
+    for entry in shared:
+        target, link = posixpath.join(layout.shared, entry), posixpath.join(path, entry)
+        folders = [posixpath.dirname(link)] + [posixpath.dirname(target)] * make_targets
+        steps += [["mkdir", "-p", *folders], ["rm", "-rf", link], ["ln", "-s", target, link]]
+    return steps
+
+
+def create_and_build(
+    layout: Layout, release: Release, shared: tuple[str, ...], build: tuple[str, ...]
+) -> Command:
+    """The release created, then each inventory build command (a shell fragment, as
+    written) in its folder, in one script that names the step that failed."""
+    path = layout.release(release.name)
+    steps = [("creating the release", create(layout, release, shared))]
+    return in_order(*steps, *_builds(path, build))
+
+
+def _builds(path: str, build: tuple[str, ...]) -> list[tuple[str, Command]]:
+    return [(f"build `{label(command)}`", in_dir(path, Fragment(command))) for command in build]
+
+
+def preview(layout: Layout, path: str, commit: str, shared, build) -> Command:
+    """For --dry-run: ``commit`` exported to ``path`` (no worktree registered in the mirror,
+    nothing created in ``shared``), the shared entries linked in, built. ``remove_preview``
+    deletes it."""
+    export = pipe(["git", "--git-dir", layout.repo, "archive", commit], ["tar", "-x", "-C", path])
+    copy = all_of(["mkdir", "-p", path], export, *_links(layout, path, shared, False))
+    return in_order(("exporting the release", copy), *_builds(path, build))
+
+
+def remove_preview(path: str) -> Command:
+    return ["rm", "-rf", path]
+
+
+def label(command: str) -> str:
+    """A command's first line, to name it in a message."""
+    lines = command.strip().splitlines()
+    return lines[0] + (" ..." if len(lines) > 1 else "") if lines else command
+
+
+def in_current(layout: Layout, command: str) -> Command:
+    """An inventory restart command (a shell fragment, as written), in ``current``."""
+    return in_dir(layout.current, Fragment(command))
+
+
+def switch(layout: Layout, release_name: str) -> Command:
+    """Point ``current`` at the release in one rename: a reader sees the old or the new."""
+    temporary = f"{layout.current}.{secrets.token_hex(4)}"
+    return all_of(
+        ["ln", "-sfn", layout.release(release_name), temporary],
+        ["mv", "-T", temporary, layout.current],
+    )
+
+
+def remove(layout: Layout, release_name: str) -> Command:
+    path = layout.release(release_name)
+    return all_of(
+        either(
+            ["git", "-C", layout.repo, "worktree", "remove", "--force", path],
+            ["rm", "-rf", path],
+        ),
+        ["git", "-C", layout.repo, "worktree", "prune"],
+    )
+
+
+def listing(layout: Layout, commits: bool = False) -> Command:
+    """``current PATH`` (when there is one), then ``release NAME [COMMIT]`` lines."""
+    return script("releases", layout.deploy_to, *(["commits"] if commits else []))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The releases on a host, oldest first, their commits when asked, and the live one."""
+
+    releases: tuple[str, ...]
+    current: str | None
+    commits: tuple[tuple[str, str | None], ...] = ()
+
+
+def parse_listing(output: str) -> Listing:
+    names, current, commits = [], None, {}
+    for line in output.splitlines():
+        kind, _, rest = line.strip().partition(" ")
+        if kind == "current" and rest.strip():
+            current = posixpath.basename(rest.strip().rstrip("/"))
+        elif kind == "release" and rest.strip():
+            name, _, commit = rest.strip().partition(" ")
+            names.append(name)
+            commits[name] = None if commit in ("", "-") else commit
+    return Listing(tuple(sorted(names)), current, tuple(sorted(commits.items())))
+
+
+def to_prune(listing: Listing, keep: int, protected: set[str]) -> list[str]:
+    """Oldest releases beyond ``keep``, never one in ``protected`` (current, previous, good)."""
+    extra = len(listing.releases) - keep
+    candidates = [name for name in listing.releases if name not in protected]
+    return candidates[: max(extra, 0)]
+
+
+def check_ref(ref: str) -> str:
+    if not ref or ref.startswith("-") or any(ch.isspace() for ch in ref):
+        raise UsageError(f"--ref {ref!r} is not a branch, tag or commit")
+    return ref

@@ -1,0 +1,93 @@
+"""What ``fab releases --json`` and ``fab status --json`` print, and status's one-line verdict.
+
+Pure functions over what ``gather`` found; nothing here talks to a host.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import lock
+from ..releases.records import bad_releases
+
+if TYPE_CHECKING:
+    from .gather import HostState, Primary
+
+
+def releases_report(env: str, states: list[HostState], primary: Primary) -> dict:
+    """The ``fab releases --json`` document."""
+    bad = bad_releases(primary.events)
+    return {"env": env, "hosts": [_host_releases(s, bad, primary.records) for s in states]}
+
+
+def _host_releases(state: HostState, bad: set[str], records: dict) -> dict:
+    entries = []
+    for name, commit in state.releases.items():
+        record = records.get(name) or {}
+        entries.append(
+            {
+                "name": name,
+                "commit": commit or record.get("commit"),
+                "current": name == state.current,
+                "bad": name in bad,
+                "migrations": record.get("state"),
+                "backup": record.get("backup"),
+            }
+        )
+    return {"host": state.host, "current": state.current, "error": state.error, "releases": entries}
+
+
+def status_report(env: str, states: list[HostState], primary: Primary) -> dict:
+    """The ``fab status --json`` document."""
+    ok, verdict = judge(env, states, primary)
+    return {
+        "env": env,
+        "ok": ok,
+        "verdict": verdict,
+        "hosts": [
+            {"host": s.host, "current": s.current, "commit": s.commit, "error": s.error}
+            for s in states
+        ],
+        "lock": None if primary.lock is None else _lock(primary.lock),
+        "last_event": primary.events[-1].as_json() if primary.events else None,
+    }
+
+
+def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, str]:
+    """One line: is the environment serving one release, idle, and was the last step fine?"""
+    unreachable = [s.host for s in states if s.error]
+    live = {s.current for s in states}
+    info, last = primary.lock, (primary.events[-1] if primary.events else None)
+    if unreachable:
+        return False, f"cannot reach {', '.join(unreachable)}"
+    if live == {None}:
+        return True, f"nothing deployed on {env} yet"
+    if len(live) > 1:
+        serving = ", ".join(f"{s.host}: {s.current or 'nothing'}" for s in states)
+        advice = "bring them together with fab rollback --to=RELEASE (one of those) or fab deploy"
+        return False, f"hosts serve different releases ({serving}); {advice}"
+    if info is not None and (info.stale or info.operator is None):
+        return False, lock.held_message(info, env)
+    if info is not None:
+        return True, f"busy: {info.holder()} running since {info.time or '?'}"
+    (release,) = live
+    if last is not None and last.outcome != "success":
+        why = f": {last.message}" if last.message else ""
+        return False, f"last {last.event} {last.outcome} at {last.time}{why}; {release} is live"
+    return True, f"{release} is live on {len(states)} host(s)"
+
+
+def _lock(info: lock.LockInfo) -> dict:
+    return {
+        "holder": info.holder(),
+        "operator": info.operator,
+        "task": info.task,
+        "ref": info.ref,
+        "pid": info.pid,
+        "host": info.host,
+        "since": info.time,
+        "refreshed": info.refreshed,
+        "age_seconds": info.age_seconds,
+        "idle_seconds": info.idle_seconds,
+        "stale": info.stale,
+    }
