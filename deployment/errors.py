@@ -76,6 +76,10 @@ class SchemaMismatch(DeployError):
     """``verify_schema`` found problems (its report says which)."""
 
 
+class Attention(DeployError):
+    """``fab status``: the environment needs attention (its verdict says why)."""
+
+
 class PlanRefused(DeployError):
     """The plan would stop a deploy (``--dry-run`` says why)."""
 
