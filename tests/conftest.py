@@ -7,6 +7,7 @@ from pathlib import Path
 import fabric
 import pytest
 from servers import MariaDBServer, PostgresServer
+from servers.dockerd import DockerServer
 from servers.sshd import SshdServer, SshdServers
 
 from deployment.hosts import Host, KnownHosts, connect
@@ -30,6 +31,23 @@ def postgres_server() -> Iterator[PostgresServer]:
 def mysql_server() -> Iterator[MariaDBServer]:
     """A brand-new MariaDB server on 127.0.0.1 (user ``root``, empty password)."""
     server = MariaDBServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- a throwaway Docker daemon ---
+# A real dockerd (vfs storage, host networking only) with Compose v2 as its CLI plugin, stopped
+# at the end of the session; see tests/servers/dockerd.py. It needs root and docker.io: when it
+# cannot start, the tests that use it fail (they are never skipped).
+
+
+@pytest.fixture(scope="session")
+def docker_server() -> Iterator[DockerServer]:
+    """A brand-new dockerd: ``env`` (DOCKER_HOST, DOCKER_CONFIG) reaches it from any docker CLI,
+    ``run(*args, cwd=None, env=None, check=True)`` runs ``docker ARGS...`` against it."""
+    server = DockerServer.start()
     try:
         yield server
     finally:
