@@ -8,6 +8,7 @@ import fabric
 import pytest
 from servers import MariaDBServer, PostgresServer
 from servers.dockerd import DockerServer
+from servers.images import CMS_REQUIREMENTS, BaseImage, import_base_image, wheelhouse
 from servers.sshd import SshdServer, SshdServers
 
 from deployment.hosts import Host, KnownHosts, connect
@@ -52,6 +53,21 @@ def docker_server() -> Iterator[DockerServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_server: DockerServer) -> BaseImage:
+    """The locally made base image in ``docker_server``: ``.name`` (``schema-safety-base:<suite>``,
+    the Dockerfiles' default ``BASE_IMAGE``), ``.python``. The first run on a machine pays for
+    debootstrap; later runs import the tarball cached in the system temp folder."""
+    return import_base_image(docker_server)
+
+
+@pytest.fixture(scope="session")
+def cms_wheels(base_image: BaseImage) -> Path:
+    """A wheelhouse of examples/cms/requirements.txt for the base image's Python (cached in the
+    system temp folder): the ``wheels/`` of the example project's build context."""
+    return wheelhouse(CMS_REQUIREMENTS, base_image)
 
 
 # --- throwaway OpenSSH servers ---

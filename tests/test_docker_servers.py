@@ -33,3 +33,10 @@ def test_a_dockerd_that_cannot_start_says_why(monkeypatch) -> None:
 
     assert "no-such-flag" in str(raised.value)
     assert set(Path(tempfile.gettempdir()).glob("schema-safety-dockerd-*")) <= before
+
+
+def test_the_base_image_is_imported_with_its_python(docker_server, base_image) -> None:
+    inspected = docker_server.run("image", "inspect", base_image.name, "--format", "{{.Os}}")
+
+    assert inspected.stdout.strip() == "linux"
+    assert base_image.python.startswith("3.")
