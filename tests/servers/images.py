@@ -176,19 +176,29 @@ def import_base_image(server: DockerServer) -> BaseImage:
 
 def wheelhouse(requirements: Path, image: BaseImage) -> Path:
     """A folder of wheels for ``requirements`` that install on ``image``'s Python (cached)."""
-    platform = f"manylinux_{image.glibc.replace('.', '_')}_{image.machine}"
-    what = [requirements.read_text(), image.python, platform]
+    platforms = manylinux_platforms(image.glibc, image.machine)
+    what = [requirements.read_text(), image.python, platforms]
     folder = Path(tempfile.gettempdir()) / f"schema-safety-wheels-{digest(what)}"
     with locked(folder.with_suffix(".lock")):
         if not folder.exists():
-            download_wheels(requirements, image.python, platform, folder)
+            download_wheels(requirements, image.python, platforms, folder)
     return folder
 
 
-def download_wheels(requirements: Path, python: str, platform: str, folder: Path) -> None:
+def manylinux_platforms(glibc: str, machine: str) -> list[str]:
+    """Every manylinux tag a C library of version ``glibc`` runs: pip does not widen a
+    ``--platform`` it is given to the older ones."""
+    major, minor = (int(part) for part in glibc.split(".")[:2])
+    tags = [f"manylinux_{major}_{older}_{machine}" for older in range(minor, 4, -1)]
+    legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+    return tags + [f"{name}_{machine}" for since, name in legacy.items() if minor >= since]
+
+
+def download_wheels(requirements: Path, python: str, platforms: list[str], folder: Path) -> None:
     partial = Path(tempfile.mkdtemp(prefix=f"{folder.name}-", dir=folder.parent))
     argv = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
-    argv += ["--python-version", python, "--implementation", "cp", "--platform", platform]
+    argv += ["--python-version", python, "--implementation", "cp"]
+    argv += [option for platform in platforms for option in ("--platform", platform)]
     argv += ["--dest", str(partial), "--requirement", str(requirements)]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
