@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import fabric_config
 from servers import ServerError, dockerd
 from servers.base import free_port
 from servers.dockerd import DockerServer
 from servers.images import CMS_COMPOSE, cms_build_context
 
 from deployment.containers import assess, parse_ps
+from deployment.hosts import KnownHosts, connect
 
 
 def test_dockerd_answers_with_the_pinned_compose(docker_server: DockerServer) -> None:
@@ -202,6 +204,24 @@ def test_an_unhealthy_service_fails(projects, cms_release):
 
     assert "cms-unhealthy-web-1 is unhealthy" in unhealthy.up.stderr
     assert assess(("web",), parse_ps(output)) == ("fail", "web unhealthy")
+
+
+def test_a_host_reached_over_ssh_reads_the_project_with_its_docker(
+    projects, docker_server, sshd_servers, known_hosts_file
+):
+    """What the containers check runs: ``docker compose ps`` through the host's shell."""
+    server = sshd_servers.start("127.0.0.90", extra=(docker_server.sshd_setenv(),))
+    known = KnownHosts([known_hosts_file(server)])
+    config = fabric_config(server.client_key_path)
+    host = connect(server.host, port=server.port, user="root", known_hosts=known, config=config)
+    try:
+        done = host.run("docker compose --project-name cms-running ps --all --format json")
+    finally:
+        host.close()
+        server.stop()
+
+    assert done.ok, done.stderr
+    assert assess(("web",), parse_ps(done.stdout)) == ("pass", "web running")
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

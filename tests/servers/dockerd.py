@@ -185,6 +185,11 @@ class DockerServer:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_PREFIXES)}
         return {**inherited, **self.env, **(extra or {})}
 
+    def sshd_setenv(self) -> str:
+        """An sshd_config line that gives SSH sessions this daemon, as a deploy host has its own
+        (``sshd_servers.start(address, extra=(docker_server.sshd_setenv(),))``)."""
+        return "SetEnv " + " ".join(f"{name}={value}" for name, value in self.env.items())
+
     def run(
         self,
         *args: str,
