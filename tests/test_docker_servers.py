@@ -150,16 +150,26 @@ def projects(docker_server, base_image, cms_release) -> dict[str, Project]:
     return found
 
 
-def test_the_example_image_runs_management_commands(docker_server, cms_release, base_image):
-    """As a deploy runs them: a one-off container of the new image, no dependencies."""
+def test_a_one_off_container_of_the_image_migrates_postgres(
+    docker_server, cms_release, base_image, postgres_server
+):
+    """As a deploy migrates: a one-off container of the new image, no dependencies, reaching
+    the database over the host's network."""
+    postgres_server.create_database("docker_cms")
     project = Project(docker_server, cms_release, base_image.name, "cms")
 
-    one_off = ["run", "--rm", "--no-deps", "-T", "web"]
-    checked = project.compose(*one_off, "python", "manage.py", "check")
+    url = f"DATABASE_URL={postgres_server.url('docker_cms')}"
+    one_off = ["run", "--rm", "--no-deps", "-T", "--env", url, "web"]
+    migrated = project.compose(*one_off, "python", "manage.py", "migrate", "--no-input")
     folder = "{{.Config.WorkingDir}}"
     image = docker_server.run("image", "inspect", f"cms-web:{RELEASE}", "--format", folder)
 
-    assert "no issues" in checked.stdout
+    assert "Applying content.0001_initial... OK" in migrated.stdout
+    applied = "SELECT name FROM django_migrations WHERE app = 'content' ORDER BY name"
+    assert postgres_server.execute("docker_cms", applied) == [
+        ("0001_initial",),
+        ("0002_asset_description",),
+    ]
     assert image.stdout.strip() == "/srv/app/examples/cms"
 
 
