@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deployment.errors import Inconsistent, StepFailed
+from deployment.operations.recover_records import said
 
 NEW_BACKUP = "(taken before migrating)"  # what --dry-run shows for the backup not yet taken
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
@@ -96,6 +97,12 @@ def plan(summary) -> None:
                 f"[red]{_escape(danger)}[/]" if danger else "",
             )
         err.print(table)
+        partial = [f"{m['app']}.{m['name']}" for m in migrations if m.get("atomic") is False]
+        if partial and not backwards:
+            err.print(
+                f"not atomic: {', '.join(partial)}; if one stops half way, the backup is "
+                "restored (after a safety backup)"
+            )
     else:
         err.print("no migrations to apply")
     strategy = summary.strategy or plan_.strategy or "reverse migrations"
@@ -222,8 +229,6 @@ def migrated(done) -> None:
 
 
 def recovered(done, work) -> None:
-    from deployment.operations.recover_records import said
-
     out.print(f"[bold green]recovered[/] {done.env}: {_escape(said(work))}", soft_wrap=True)
     if done.restored:
         out.print(f"database restored from backup {done.restored} (after a safety backup)")

@@ -13,8 +13,9 @@ from ..errors import DeployError, LockHeld, RemoteCommandFailed
 from ..history import timestamp
 from ..hosts import Host, Result
 from ..layout import Layout
-from .commands import acquire_command, refresh_command, release_command
-from .heartbeat import Heartbeat
+from ..remote.commands import Command
+from .commands import acquire_command, if_ours, refresh_command, release_command
+from .heartbeat import Heartbeat, lost_message
 from .info import (
     NOT_OURS,
     POLL_SECONDS,
@@ -107,9 +108,23 @@ class Lock:
             time.sleep(min(self.poll_seconds, remaining))
 
     def check(self) -> None:
-        """Raise ``LockHeld`` if the lock was cleared (``fab unlock``) while we held it."""
+        """Raise ``LockHeld`` if the lock was cleared (``fab unlock``) while we held it
+        (as the heartbeat last saw it: no round trip)."""
         if self._lost is not None:
             raise LockHeld(self._lost)
+
+    def while_held(self, command: Command) -> None:
+        """Run ``command`` on the lock's host only if the lock is still ours, in one round
+        trip (the journal is written this way before each step); ``LockHeld`` if it is not."""
+        self.check()
+        result = self.host.run(if_ours(self.layout, self.token, command), timeout=TIMEOUT)
+        if result.exit_code == NOT_OURS:
+            raise LockHeld(lost_message(self.host, self.layout, self.token, self.holder.env))
+        if not result.ok:
+            detail = result.stderr.strip() or f"exit status {result.exit_code}"
+            raise RemoteCommandFailed(
+                f"cannot write {self.layout.lock} on {self.host.name}: {detail}"
+            )
 
     def keep(self) -> None:
         """Leave the lock on the host for ``fab recover`` (the operation ended inconsistent):

@@ -114,9 +114,14 @@ class _Guard:
             self.stop.check()
         name = f"undo {step.name}" if undoing else step.name
         entry = self.operation.journal(name) if step.changes else None
-        if entry is not None:
+        if entry is None:
+            return
+        command = journal.write_command(self.operation.primary_layout, entry)
+        if undoing:  # an undo goes on whatever became of the lock: it is how things end well
             journal.write(self.operation.primary, self.operation.primary_layout, entry)
-            self.written = True
+        else:  # one round trip: the lock still ours (else LockHeld), the journal written
+            self.held.while_held(command)
+        self.written = True
 
     def finish(self) -> None:
         """The operation ended consistent: its journal goes."""
