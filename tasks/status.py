@@ -69,6 +69,8 @@ def _lock(info: lock.LockInfo | None) -> str:
         text += f", pid {info.pid} on {info.host}"
     if info.idle_seconds is not None:
         text += f", last refreshed {lock.duration(info.idle_seconds)} ago"
+    if info.left_for_recover:
+        return text + " (left for fab recover)"
     return text + (" (holder looks gone: fab unlock)" if info.stale else "")
 
 

@@ -253,6 +253,18 @@ class Rollback(OnHosts):
         commit = self._meta(self.current).get("commit") or "-"  # the data now goes with it
         backups.restore(self.primary, layout, path, manage, self.backup, commit, self.safety)
         self.restored = self.backup["id"]
+        # The backup holds the state before the current release migrated; the target may be
+        # older still (a release in between was bad): from there, migrations reach its state.
+        want = self._state(self.target)
+        targets = [f"{app}:{name}" for app, name in sorted(want.items())]
+        targets += [f"{app}:zero" for app in sorted(set(self._backed_up()) - set(want))]
+        report = migrations.migrate(self.primary, layout, path, manage, *targets)
+        self.reversed, self.applied = report["reversed"], report["applied"]
+
+    def _backed_up(self) -> dict[str, str]:
+        """Each app's last migration in the backup (its manifest lists them)."""
+        listed = (self.backup or {}).get("migrations") or {}
+        return {app: names[-1] for app, names in listed.items() if names}
 
     def _reversible(self) -> bool:
         return self.plan is None or self.plan.operations_reversible()
