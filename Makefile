@@ -1,21 +1,45 @@
 # One target per thing a contributor does; see README.md.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+PIP := $(PYTHON) -m pip install --quiet --disable-pip-version-check
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-.PHONY: venv system-packages test lint format demo bench
+# schema_safety's tests, run again on Django 6.0 (Python 3.12) by `make test-django6`.
+VENV6 := .venv-django6
+STAMP6 := $(VENV6)/.installed
+SCHEMA_SAFETY_TESTS := tests/test_verify_schema_*.py \
+	tests/test_compare.py tests/test_conf.py tests/test_matching.py tests/test_types.py \
+	tests/test_introspection_mysql_types.py tests/test_sqlite_checks.py \
+	tests/test_migration_plan.py tests/test_predeploy_report.py tests/test_backup_commands.py
 
+.PHONY: venv demo-venv system-packages test test-django6 lint format demo bench
+
+# Everything a contributor needs: the demo's packages, the test tools, the system packages.
 venv: $(STAMP)
+
+# Python packages only: what `make demo` needs.
+demo-venv: $(DEMO_STAMP)
 
 system-packages:
 	@bash scripts/system-packages.sh
 
-$(STAMP): requirements.txt pyproject.toml | system-packages
+$(DEMO_STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || $(BASE_PYTHON) -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e .
+	$(PIP) -r requirements.txt
+	$(PIP) -e .
+	touch $(DEMO_STAMP)
+
+$(STAMP): requirements-test.txt $(DEMO_STAMP) | system-packages
+	$(PIP) -r requirements-test.txt
 	touch $(STAMP)
+
+$(STAMP6): requirements-test.txt requirements.txt requirements-django6.txt | system-packages
+	test -x $(VENV6)/bin/python || "$$(bash scripts/python312.sh)" -m venv $(VENV6)
+	$(VENV6)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	$(VENV6)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-django6.txt
+	touch $(STAMP6)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -25,10 +49,13 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint test-django6
 	$(PYTHON) -m pytest
 
-demo: venv
+test-django6: $(STAMP6)
+	$(VENV6)/bin/python -m pytest -q $(SCHEMA_SAFETY_TESTS)
+
+demo: demo-venv
 	$(PYTHON) scripts/demo.py
 
 bench: venv
