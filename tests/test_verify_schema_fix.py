@@ -39,6 +39,15 @@ SNAPSHOT = (
     "sorted(map(repr, t.foreign_keys)), sorted(map(repr, t.checks))) for n, t in tables.items()))"
 )
 
+WITHOUT_SCHEMA_SAFETY = """import sys
+
+from cms.settings import *  # noqa: F403
+from cms.settings import INSTALLED_APPS
+
+sys.modules["schema_safety"] = None  # import schema_safety raises ImportError
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "schema_safety"]
+"""
+
 
 class Project:
     """A copy of examples/cms on one fresh database, run through its manage.py."""
@@ -76,12 +85,29 @@ class Project:
         connection.commit()
         connection.close()
 
+    def manage_without_schema_safety(self, *args):
+        """manage.py with schema_safety out of INSTALLED_APPS, and any import of it failing."""
+        settings = self.folder / "cms" / "settings_without_schema_safety.py"
+        settings.write_text(WITHOUT_SCHEMA_SAFETY)
+        return manage(
+            self.url,
+            *args,
+            settings="cms.settings_without_schema_safety",
+            pythonpath=[self.folder],
+            cwd=self.folder,
+        )
+
+    def snapshot(self) -> str:
+        return self.manage("shell", "-v0", "-c", SNAPSHOT).stdout
+
     def repair_files(self):
         return sorted((self.folder / "content" / "migrations").glob("*schema_safety_repair.py"))
 
 
 @pytest.mark.parametrize("vendor", BACKENDS)
 def test_fix_repairs_the_seed_incident_and_keeps_the_rows(vendor, request, tmp_path):
+    clean = Project(vendor, request, tmp_path, "reference")
+    assert clean.manage("migrate", "-v0").code == 0
     project = Project(vendor, request, tmp_path, "drifted")
     assert project.manage("migrate", "-v0").code == 0
     assert project.manage("shell", "-c", ROWS).code == 0
@@ -95,33 +121,72 @@ def test_fix_repairs_the_seed_incident_and_keeps_the_rows(vendor, request, tmp_p
     assert fixed.code == 1, fixed.stderr
     assert [f.name for f in project.repair_files()] == ["0003_schema_safety_repair.py"]
     text = project.repair_files()[0].read_text()
-    assert "RepairModel" in text and "'publishing_organization_id': 'resource_id'" in text
+    assert "migrations.RunSQL(" in text and "publishing_organization_id" in text
 
-    migrated = project.manage("migrate", "-v0")
+    # Applied and reversed by a project that no longer has schema_safety at all.
+    migrated = project.manage_without_schema_safety("migrate", "-v0")
     assert migrated.code == 0, migrated.stderr
     after = project.manage("verify_schema", "--format", "json")
     assert after.json()["problems"] == [] and after.code == 0
     assert project.manage("shell", "-v0", "-c", COUNT).stdout.strip() == "1"
+    assert project.snapshot() == clean.snapshot()  # byte for byte
+
+    reversed_ = project.manage_without_schema_safety("migrate", "content", "0002", "-v0")
+    assert reversed_.code == 0, reversed_.stderr
+    again = project.manage_without_schema_safety("migrate", "-v0")
+    assert again.code == 0, again.stderr
+    assert project.snapshot() == clean.snapshot()
+    assert project.manage("shell", "-v0", "-c", COUNT).stdout.strip() == "1"
 
 
-@pytest.mark.parametrize("vendor", BACKENDS)
+@pytest.mark.parametrize("vendor", ["postgresql", "mysql"])
 def test_repair_migration_changes_nothing_on_a_clean_database(vendor, request, tmp_path):
     drifted = Project(vendor, request, tmp_path, "source")
     assert drifted.manage("migrate", "-v0").code == 0
     drifted.execute(SEED_DRIFT[vendor])
-    assert drifted.manage("verify_schema", "--fix").code == 1
+    fixed = drifted.manage("verify_schema", "--fix")
+    assert fixed.code == 1 and "applies only where drifted" in fixed.stdout
     (repair,) = drifted.repair_files()
     aside = repair.rename(tmp_path / repair.name)
 
     clean = Project(vendor, request, tmp_path, "clean")
     assert clean.manage("migrate", "-v0").code == 0
-    before = clean.manage("shell", "-v0", "-c", SNAPSHOT).stdout
+    before = clean.snapshot()
     aside.rename(repair)
     migrated = clean.manage("migrate", "-v0")
     assert migrated.code == 0, migrated.stderr
     assert "[X] 0003_schema_safety_repair" in clean.manage("showmigrations", "content").stdout
-    assert clean.manage("shell", "-v0", "-c", SNAPSHOT).stdout == before
+    assert clean.snapshot() == before
     assert clean.manage("verify_schema").code == 0
+    assert clean.manage("migrate", "content", "0002", "-v0").code == 0
+    assert clean.snapshot() == before
+
+
+def test_sqlite_guards_what_it_can_and_says_which_database_a_repair_is_for(request, tmp_path):
+    """SQLite creates indexes IF NOT EXISTS, but cannot test a column before renaming it."""
+    drifted = Project("sqlite", request, tmp_path, "source")
+    assert drifted.manage("migrate", "-v0").code == 0
+    drifted.execute(["DROP INDEX asset_created_desc"])
+    fixed = drifted.manage("verify_schema", "--fix")
+    assert "applies only where drifted" in fixed.stdout, fixed.stdout
+    (index_only,) = drifted.repair_files()
+    clean = Project("sqlite", request, tmp_path, "clean")
+    assert clean.manage("migrate", "-v0").code == 0
+    before = clean.snapshot()
+    assert clean.manage("migrate", "-v0").code == 0 and clean.snapshot() == before
+    index_only.unlink()
+    elsewhere = Project("sqlite", request, tmp_path, "elsewhere")
+    assert elsewhere.manage("migrate", "-v0").code == 0
+
+    drifted.execute(["ALTER TABLE asset RENAME COLUMN resource_id TO publishing_organization_id"])
+    fixed = drifted.manage("verify_schema", "--fix")
+    assert "for this database only (SQLite)" in fixed.stdout, fixed.stdout
+    assert "apply\n# this migration to the database it was written from only" in (
+        drifted.repair_files()[0].read_text()
+    )
+    refused = elsewhere.manage("migrate", "-v0")
+    assert refused.code == 1 and "no such column" in refused.stderr
+    assert elsewhere.snapshot() == before  # the failed migration was rolled back whole
 
 
 def test_fix_writes_the_missing_migration_for_changed_models(request, tmp_path):
@@ -141,4 +206,31 @@ def test_fix_writes_the_missing_migration_for_changed_models(request, tmp_path):
     fixed = project.manage("verify_schema", "--fix")
     assert "wrote:" in fixed.stdout and "0003_resource_homepage.py" in fixed.stdout
     assert project.manage("migrate", "-v0").code == 0
+    assert project.manage("verify_schema").code == 0
+
+
+LEGACY_REPAIR = """from django.db import migrations
+
+import schema_safety.operations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("content", "0002_asset_description")]
+    operations = [
+        schema_safety.operations.RepairModel(
+            "Asset", renames={"publishing_organization_id": "resource_id"}
+        ),
+    ]
+"""
+
+
+def test_a_repair_written_by_an_earlier_version_still_applies(request, tmp_path):
+    """Before --fix wrote RunSQL it wrote RepairModel, which schema_safety keeps for them."""
+    project = Project("sqlite", request, tmp_path, "legacy")
+    assert project.manage("migrate", "-v0").code == 0
+    project.execute(SEED_DRIFT["sqlite"])
+    legacy = project.folder / "content" / "migrations" / "0003_schema_safety_repair.py"
+    legacy.write_text(LEGACY_REPAIR)
+    migrated = project.manage("migrate", "-v0")
+    assert migrated.code == 0, migrated.stderr
     assert project.manage("verify_schema").code == 0
