@@ -37,7 +37,13 @@ def guard(vendor: str, probes: list[Probe], statements: list[str]) -> tuple[list
 
 
 def _literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    """A standard SQL string literal (PostgreSQL's standard_conforming_strings)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _my_literal(value: str) -> str:
+    """A MySQL string literal: backslashes escape there."""
+    return _literal(value.replace("\\", "\\\\"))
 
 
 def _postgresql(probes: list[Probe], statements: list[str]) -> str:
@@ -76,7 +82,7 @@ def _mysql(probes: list[Probe], statements: list[str]) -> list[str]:
     written = [f"SET {MY_FLAG} = (SELECT {condition})"]
     for statement in statements:
         written += [
-            f"SET {MY_SQL} = IF({MY_FLAG}, {_literal(statement)}, 'DO 0')",
+            f"SET {MY_SQL} = IF({MY_FLAG}, {_my_literal(statement)}, 'DO 0')",
             f"PREPARE repair_statement FROM {MY_SQL}",
             "EXECUTE repair_statement",
             "DEALLOCATE PREPARE repair_statement",
@@ -85,7 +91,7 @@ def _mysql(probes: list[Probe], statements: list[str]) -> list[str]:
 
 
 def _my_exists(probe: Probe) -> str:
-    table, name = _literal(probe.table), _literal(probe.name)
+    table, name = _my_literal(probe.table), _my_literal(probe.name)
     where = f"{MY_SCHEMA} AND TABLE_NAME = {table}"
     if probe.what == "table":
         return f"EXISTS (SELECT 1 FROM information_schema.TABLES WHERE {where})"
