@@ -6,13 +6,16 @@ DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-# schema_safety's tests, run again on Django 6.0 (Python 3.12) by `make test-django6`.
+# schema_safety's tests that depend on Django's internals (introspection, schema editor,
+# migration loader and writer), run again on Django 6.0 (Python 3.12) by `make test-django6`.
 VENV6 := .venv-django6
 STAMP6 := $(VENV6)/.installed
-SCHEMA_SAFETY_TESTS := tests/test_verify_schema_*.py \
+SCHEMA_SAFETY_TESTS := tests/test_verify_schema_backends.py tests/test_verify_schema_fix.py \
+	tests/test_verify_schema_postgresql.py tests/test_verify_schema_settings.py \
+	tests/test_verify_schema_usage.py tests/test_verify_schema_command.py \
 	tests/test_compare.py tests/test_conf.py tests/test_matching.py tests/test_types.py \
 	tests/test_introspection_mysql_types.py tests/test_sqlite_checks.py \
-	tests/test_migration_plan.py tests/test_predeploy_report.py tests/test_backup_commands.py
+	tests/test_migration_plan.py tests/test_predeploy_report.py
 
 .PHONY: venv demo-venv system-packages test test-django6 lint format demo bench
 

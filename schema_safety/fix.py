@@ -61,18 +61,26 @@ def _repairs(connection, drift, problems: list[Problem], dry_run: bool):
             state_apps.get_model(app_label, name): drifted
             for name, drifted in sorted(models.items())
         }
-        operations, guarded = [], True
-        for model, drifted in found.items():
-            planned, notes = repairs.for_model(
-                connection, model, drifted, _renames(drifted, problems)
-            )
-            yield from notes
-            for repair in planned:
-                operation, ok = _run_sql(connection, model, repair)
-                operations.append(operation)
-                guarded = guarded and ok
-        if operations:
+        planned, notes = _planned(connection, found, problems)
+        yield from notes
+        if planned:
+            operations = [operation for operation, _, _ in planned]
+            guarded = all(ok for _, ok, _ in planned)
             yield _write(loader, app_label, sorted(models), operations, guarded, dry_run)
+            yield from (f"  - {description}\n" for _, _, description in planned)
+
+
+def _planned(connection, found, problems: list[Problem]):
+    """(RunSQL, guarded, description) per repair of the drifted models, and what is not repaired."""
+    planned, notes = [], []
+    for model, drifted in found.items():
+        renames = _renames(drifted, problems)
+        model_repairs, model_notes = repairs.for_model(connection, model, drifted, renames)
+        notes += model_notes
+        for repair in model_repairs:
+            operation, guarded = _run_sql(connection, model, repair)
+            planned.append((operation, guarded, repair.description))
+    return planned, notes
 
 
 def _run_sql(connection, model, repair: repairs.Repair):

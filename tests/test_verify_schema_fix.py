@@ -120,6 +120,8 @@ def test_fix_repairs_the_seed_incident_and_keeps_the_rows(vendor, request, tmp_p
     fixed = project.manage("verify_schema", "--fix")
     assert fixed.code == 1, fixed.stderr
     assert [f.name for f in project.repair_files()] == ["0003_schema_safety_repair.py"]
+    steps = "  - rename asset.publishing_organization_id back to resource_id, keeping its data\n"
+    assert steps + "  - create asset_created_desc on asset\n" in fixed.stdout
     text = project.repair_files()[0].read_text()
     assert "migrations.RunSQL(" in text and "publishing_organization_id" in text
 
