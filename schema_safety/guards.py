@@ -21,9 +21,9 @@ SQLITE_CREATES = ("CREATE TABLE ", "CREATE INDEX ", "CREATE UNIQUE INDEX ")
 class Probe:
     """Something the catalog may hold: ``present`` says which way the guard wants it."""
 
-    what: str  # table | column | nullable | name | foreign_key
+    what: str  # table | column | nullable | name | foreign_key | unique
     table: str
-    name: str = ""
+    name: str = ""  # a column, an index or constraint name, or unique's columns: "a,b" sorted
     present: bool = True
 
 
@@ -62,6 +62,15 @@ def _pg_exists(probe: Probe) -> str:
         return f"EXISTS (SELECT 1 FROM {columns} AND column_name = {name})"
     if probe.what == "nullable":
         return f"EXISTS (SELECT 1 FROM {columns} AND column_name = {name} AND is_nullable = 'YES')"
+    if probe.what == "unique":
+        columns = ", ".join(_literal(c) for c in probe.name.split(","))
+        return (
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = "
+            f"to_regclass(quote_ident({table})) AND i.indisunique AND i.indpred IS NULL "
+            'AND i.indexprs IS NULL AND ARRAY(SELECT a.attname::text COLLATE "C" '
+            "FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid "
+            f"AND a.attnum = ANY (i.indkey) ORDER BY 1) = ARRAY[{columns}]::text[])"
+        )
     if probe.what == "foreign_key":
         return (
             "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a "
@@ -102,6 +111,12 @@ def _my_exists(probe: Probe) -> str:
         return (
             f"EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE {where} "
             f"AND COLUMN_NAME = {name} AND IS_NULLABLE = 'YES')"
+        )
+    if probe.what == "unique":
+        return (
+            f"EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE {where} "
+            "AND NON_UNIQUE = 0 GROUP BY INDEX_NAME HAVING "
+            f"GROUP_CONCAT(COLUMN_NAME ORDER BY COLUMN_NAME SEPARATOR ',') = {name})"
         )
     if probe.what == "foreign_key":
         return (

@@ -135,7 +135,13 @@ def _named(connection, model, problem: Problem, field) -> Repair | None:
     if statement is None:
         return None
     name = str(statement.parts["name"]).strip('"`')
-    return _creates(meta.db_table, name, (str(statement),))
+    undo = (f"DROP INDEX {connection.ops.quote_name(name)}",)  # run where unguarded: SQLite
+    if problem.kind != "missing_unique":
+        return _creates(meta.db_table, name, (str(statement),), undo)
+    # Unique by what it covers: its name depends on how it was made (inline, or added later).
+    covers = ",".join(sorted(field.column for field in fields))
+    probe = Probe("unique", meta.db_table, covers, present=False)
+    return Repair(f"create {name} on {meta.db_table}", (str(statement),), (probe,), undo)
 
 
 def _field_statement(editor, model, kind: str, fields: list, field):
