@@ -69,3 +69,17 @@ def test_a_backslash_is_an_escape_in_mysql_literals_only():
     (pg,), _ = guard("postgresql", [probe], ["SELECT 1"])
     mysql, _ = guard("mysql", [probe], ["SELECT 1"])
     assert "column_name = 'a\\b'" in pg and "COLUMN_NAME = 'a\\\\b'" in mysql[0]
+
+
+def test_a_unique_is_found_by_the_columns_it_covers_whatever_its_name():
+    probe = Probe("unique", "resource", "name,slug", present=False)
+    (pg,), _ = guard("postgresql", [probe], ["SELECT 1"])
+    mysql, _ = guard("mysql", [probe], ["SELECT 1"])
+    assert "i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL" in pg
+    assert "ORDER BY 1) = ARRAY['name', 'slug']::text[])" in pg
+    assert mysql[0] == (
+        "SET @repair_drifted = (SELECT NOT (EXISTS (SELECT 1 FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'resource' AND NON_UNIQUE = 0 "
+        "GROUP BY INDEX_NAME HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY COLUMN_NAME SEPARATOR ',') "
+        "= 'name,slug')))"
+    )
