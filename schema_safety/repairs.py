@@ -88,7 +88,7 @@ def _repair(connection, model, problem: Problem) -> Repair | None:
         return _nullability(connection, model, field)
     if problem.kind == "missing_foreign_key":
         return _foreign_key(connection, model, field)
-    return _named(connection, model, problem, field)
+    return _named(connection, model, problem)
 
 
 def _nullability(connection, model, field) -> Repair:
@@ -114,8 +114,8 @@ def _foreign_key(connection, model, field) -> Repair | None:
     return Repair(f"add the foreign key of {table}.{field.column}", (sql,), (probe,))
 
 
-def _named(connection, model, problem: Problem, field) -> Repair | None:
-    """An index, unique or check constraint: the model's own, or a field's."""
+def _named(connection, model, problem: Problem) -> Repair | None:
+    """An index, unique or check constraint of the model's Meta, or a field's unique or index."""
     meta = model._meta
     name = (problem.expected or "").split(" ")[0]
     index = next((i for i in meta.indexes if i.name == name), None)
@@ -131,7 +131,7 @@ def _named(connection, model, problem: Problem, field) -> Repair | None:
     columns = [c.strip() for c in (problem.column or "").split(",")]
     fields = [f for f in (_field_for(meta, c) for c in columns) if f is not None]
     with connection.schema_editor(collect_sql=True, atomic=False) as editor:
-        statement = _field_statement(editor, model, problem.kind, fields, field)
+        statement = _field_statement(editor, model, problem.kind, fields)
     if statement is None:
         return None
     name = str(statement.parts["name"]).strip('"`')
@@ -144,16 +144,13 @@ def _named(connection, model, problem: Problem, field) -> Repair | None:
     return Repair(f"create {name} on {meta.db_table}", (str(statement),), (probe,), undo)
 
 
-def _field_statement(editor, model, kind: str, fields: list, field):
+def _field_statement(editor, model, kind: str, fields: list):
+    """A field's unique or index. Not a field's check (``>= 0``): the database named it when
+    the table was created, so no guard could tell it is there, and it is left to a note."""
     if kind == "missing_unique" and fields:
         return editor._create_unique_sql(model, fields)
     if kind == "missing_index" and fields:
         return editor._create_index_sql(model, fields=fields)
-    if kind == "missing_check" and field is not None and editor.connection.vendor != "sqlite":
-        check = field.db_parameters(editor.connection)["check"]
-        if check:
-            name = editor._create_index_name(model._meta.db_table, [field.column], "_check")
-            return editor._create_check_sql(model, name, check)
     return None
 
 

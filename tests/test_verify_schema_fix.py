@@ -230,6 +230,16 @@ def test_dropped_keys_come_back_and_nowhere_else(vendor, request, tmp_path):
     assert repaired == before
 
 
+def test_a_fields_check_is_left_to_a_note(request, tmp_path):
+    """PostgreSQL named it when it made the table: no guard could tell whether it is there."""
+    project = Project("postgresql", request, tmp_path, "check")
+    assert project.manage("migrate", "-v0").code == 0
+    project.execute(["ALTER TABLE asset DROP CONSTRAINT asset_file_size_check"])
+    fixed = project.manage("verify_schema", "--fix")
+    assert fixed.code == 1 and project.repair_files() == []
+    assert 'not repaired: check constraint "file_size" >= 0 on asset is missing' in fixed.stderr
+
+
 def test_fix_writes_the_missing_migration_for_changed_models(request, tmp_path):
     project = Project("sqlite", request, tmp_path, "models")
     assert project.manage("migrate", "-v0").code == 0
