@@ -39,7 +39,8 @@ $(STAMP): requirements-test.txt $(DEMO_STAMP) | system-packages
 	touch $(STAMP)
 
 $(STAMP6): requirements-test.txt requirements.txt requirements-django6.txt | system-packages
-	test -x $(VENV6)/bin/python || "$$(bash scripts/python312.sh)" -m venv $(VENV6)
+	test -x $(VENV6)/bin/python || \
+		{ python312=$$(bash scripts/python312.sh) && "$$python312" -m venv $(VENV6); }
 	$(VENV6)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	$(VENV6)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-django6.txt
 	touch $(STAMP6)
