@@ -9,6 +9,8 @@ from pathlib import Path
 from deployment import hosts, inventory
 from deployment.errors import UsageError
 
+from . import notify
+
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "inventory"
 
 
@@ -16,10 +18,14 @@ def resolve(c, env: str | None) -> inventory.Environment:
     """The environment named by ``--env``, or the one holding ``-H HOST`` (narrowed to it)."""
     directory = inventory.inventory_dir(DEFAULT_INVENTORY)
     target = getattr(c, "original_host", None)
+    if env is not None and not env.strip():
+        known = ", ".join(inventory.environments(directory)) or "none"
+        raise UsageError(f"--env is empty: pass --env=NAME; environments: {known}")
     if env is None and target is None:
         known = ", ".join(inventory.environments(directory)) or "none"
         raise UsageError(f"pass --env=NAME or -H HOST; environments: {known}")
     environment = inventory.load(env, directory) if env else inventory.find_host(target, directory)
+    notify.watch(environment)
     if target is None:
         return environment
     matching = environment.matching(target)

@@ -24,7 +24,16 @@ from pydantic import (
     field_validator,
 )
 
-from deployment.inventory.spec import Environment, Healthcheck, HostSpec, protected_by_default
+from deployment.inventory.spec import (
+    CHECK_NAMES,
+    EVENT_NAMES,
+    HOOK_PHASES,
+    Environment,
+    Healthcheck,
+    HostSpec,
+    Notify,
+    protected_by_default,
+)
 
 
 def _absolute(path: str) -> str:
@@ -91,6 +100,25 @@ class HostEntry(_Strict):
     healthcheck: HealthcheckEntry | None = None
 
 
+def _known(names: tuple[str, ...], what: str):
+    def known(name: str) -> str:
+        if name not in names:
+            raise ValueError(f"{name!r} is not {what}; known: {', '.join(names)}")
+        return name
+
+    return known
+
+
+CheckName = Annotated[str, AfterValidator(_known(CHECK_NAMES, "a pre-deploy check"))]
+HookPhase = Annotated[str, AfterValidator(_known(HOOK_PHASES, "a hook phase"))]
+EventName = Annotated[str, AfterValidator(_known(EVENT_NAMES, "a history event"))]
+
+
+class NotifyEntry(_Strict):
+    url: HttpUrl
+    events: Annotated[list[EventName], Field(min_length=1)] = list(EVENT_NAMES)
+
+
 class InventoryFile(_Strict):
     user: Text | None = None
     port: Port | None = None
@@ -112,6 +140,9 @@ class InventoryFile(_Strict):
     accept_new_host_keys: bool = False
     on_failure: Literal["rollback", "stop"] = "rollback"
     promote_from: Text | None = None
+    checks: dict[CheckName, Literal[False]] = {}
+    hooks: dict[HookPhase, Texts] = {}
+    notify: NotifyEntry | None = None
 
     @field_validator("hosts")
     @classmethod
@@ -174,6 +205,9 @@ class InventoryFile(_Strict):
             on_failure=self.on_failure,
             promote_from=self.promote_from,
             file=file,
+            checks_off=tuple(self.checks),
+            hooks={phase: tuple(commands) for phase, commands in self.hooks.items()},
+            notify=_notify(self.notify),
         )
 
     def _host_specs(self) -> tuple[HostSpec, ...]:
@@ -189,6 +223,10 @@ class InventoryFile(_Strict):
             )
             for name, entry in zip(names, self.hosts, strict=True)
         )
+
+
+def _notify(entry: NotifyEntry | None) -> Notify | None:
+    return Notify(url=str(entry.url), events=tuple(entry.events)) if entry else None
 
 
 def _healthcheck(entry: HealthcheckEntry | None) -> Healthcheck | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,33 @@ def protected_by_default(env: str) -> bool:
     return env == PROTECTED
 
 
+# The names the inventory may use; tests/test_inventory.py holds them equal to the engine's
+# (``checks.ORDER`` and the promotion check, ``history.EVENTS``), which this layer does not import.
+CHECK_NAMES = (
+    "connectivity",
+    "git_status",
+    "branch",
+    "containers",
+    "schema",
+    "migrations",
+    "critical_relationships",
+    "admin_user",
+    "disk_space",
+    "lock",
+    "promotion",
+)
+EVENT_NAMES = (
+    "deploy",
+    "rollback",
+    "migrate",
+    "restore",
+    "backup",
+    "unlock",
+    "override",
+    "recover",
+)
+HOOK_PHASES = ("before_build", "before_migrate", "after_go_live", "after_rollback", "on_failure")
+
 Confirm = Literal["type-env", "yes-no", "none"]
 OnFailure = Literal["rollback", "stop"]
 
@@ -26,6 +54,14 @@ class Healthcheck:
 
     url: str
     timeout: int = 30
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Where each history event is posted (as JSON, from the operator's machine), and which."""
+
+    url: str
+    events: tuple[str, ...] = EVENT_NAMES
 
 
 @dataclass(frozen=True)
@@ -74,6 +110,9 @@ class Environment:
     on_failure: OnFailure
     promote_from: str | None
     file: Path
+    checks_off: tuple[str, ...] = ()  # pre-deploy checks turned off (``checks: {name: false}``)
+    hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> commands
+    notify: Notify | None = None
 
     @property
     def protected(self) -> bool:

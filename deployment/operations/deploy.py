@@ -11,19 +11,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import history, lock
+from .. import history, hooks, lock
 from ..checks import predeploy
 from ..checks import promotion_gate as promotion
 from ..database import backups, migrations
 from ..database.verify import verify
-from ..errors import DeployError, NotConfirmed, StepFailed
+from ..errors import DeployError, NotConfirmed, StepFailed, UsageError
 from ..hosts import Host
 from ..inventory import Environment
 from ..journal import Journal
 from ..releases import mirror, worktree
 from ..releases.worktree import Release
 from ..remote.run import checked
-from . import consistency, deploy_records
+from . import consistency, deploy_records, hook_runs
 from .consistency import Verdict
 from .fleet import OnHosts
 from .steps import Before, Outcome, Step, execute
@@ -55,6 +55,7 @@ class Deployment(OnHosts):
     restored: str | None = None
     preview: str | None = None  # --dry-run's throwaway copy of the release, on the primary
     blocked: str | None = None  # --dry-run: why the real deploy would stop at the plan
+    warnings: list[str] = field(default_factory=list)  # hooks that failed after the fact
 
     @property
     def previous(self) -> dict[str, str | None]:
@@ -103,9 +104,29 @@ class Deployment(OnHosts):
         try:
             outcome = execute(self.steps(), rollback=rollback, notify=self.notify, before=before)
         except StepFailed as failure:
+            if not isinstance(failure.error, NotConfirmed):  # declined: nothing failed
+                undone = {"migrate", "go live"} & set(failure.outcome.undone)
+                moments = self.moments("rolled_back" if undone else "failed")
+                self.warnings += hook_runs.on_failure(self.environment, self.hosts, moments)
             failure.done = self.done(failure.outcome)
             raise
+        moments = self.moments("success")
+        self.warnings += hook_runs.after(self.environment, self.hosts, "after_go_live", moments)
         return self.done(outcome)
+
+    def moments(self, outcome: str) -> hook_runs.MomentOf:
+        return lambda name: self.moment(name, outcome)
+
+    def moment(self, name: str, outcome: str = "running") -> hooks.Moment:
+        """What the hooks on host ``name`` are told."""
+        release = self.release
+        return hooks.Moment(
+            self.environment.name,
+            release.name if release else None,
+            release.commit if release else None,
+            self.previous.get(name),
+            outcome,
+        )
 
     def journal(self, step: str) -> Journal:
         release, plan = self.release, self.plan or Plan()
@@ -156,6 +177,8 @@ class Deployment(OnHosts):
             reversed=tuple(self.reversed),
             restored=self.restored,
             durations_ms=dict(outcome.durations_ms),
+            plan=self.plan,
+            warnings=tuple(self.warnings),
             undone=tuple(outcome.undone),
             undo_failures=tuple(outcome.undo_failures),
         )
@@ -198,13 +221,16 @@ class Deployment(OnHosts):
         """Two round trips per host: fetch (and resolve on the primary), then create and build."""
         self._name_release()
         env = self.environment
-        self.each(
-            lambda name, host: checked(
-                host,
-                worktree.create_and_build(self.layout(name), self.release, env.shared, env.build),
-                "creating the release",
-            )
-        )
+
+        def create(name, host) -> None:
+            layout = self.layout(name)
+            path = layout.release(self.release.name)
+            before = env.hooks.get("before_build", ())
+            steps = hooks.steps("before_build", before, path, self.moment(name))
+            script = worktree.create_and_build(layout, self.release, env.shared, env.build, steps)
+            checked(host, script, "creating the release")
+
+        self.each(create)
 
     def preview_release(self) -> None:
         """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
@@ -227,7 +253,7 @@ class Deployment(OnHosts):
         self.listings = {name: answer.listing for name, answer in fetched.items()}
         answer = fetched[env.primary.name]
         if answer.commit is None:
-            raise DeployError(f"{self.ref} names no commit in {env.repository}")
+            raise UsageError(f"{self.ref} names no commit in {env.repository}")
         if not answer.on_branch:
             raise DeployError(
                 f"{self.ref} ({answer.commit[:7]}) is not on {env.branch}, the only "
@@ -281,6 +307,8 @@ class Deployment(OnHosts):
     def migrate(self) -> None:
         self.verified = None  # the database moves: what was verified no longer holds
         layout, path = self.primary_layout, self.new_release_path()
+        moment = self.moment(self.environment.primary.name)
+        hook_runs.before(self.environment, self.primary, "before_migrate", path, moment)
         report = migrations.migrate(self.primary, layout, path, self.environment.manage)
         self.applied = report["applied"]
 

@@ -135,6 +135,7 @@ class SafeMigration(OnPrimary):
             reversed=tuple(self.reversed),
             restored=self.restored,
             durations_ms=dict(outcome.durations_ms),
+            plan=self.plan,
         )
 
     # --- steps ---

@@ -44,12 +44,17 @@ def _links(layout: Layout, path: str, shared: tuple[str, ...], make_targets: boo
 
 
 def create_and_build(
-    layout: Layout, release: Release, shared: tuple[str, ...], build: tuple[str, ...]
+    layout: Layout,
+    release: Release,
+    shared: tuple[str, ...],
+    build: tuple[str, ...],
+    before_build: tuple[tuple[str, Command], ...] = (),
 ) -> Command:
-    """The release created, then each inventory build command (a shell fragment, as
-    written) in its folder, in one script that names the step that failed."""
+    """The release created, then the ``before_build`` steps (hooks), then each inventory
+    build command (a shell fragment, as written) in its folder, in one script that names
+    the step that failed."""
     path = layout.release(release.name)
-    steps = [("creating the release", create(layout, release, shared))]
+    steps = [("creating the release", create(layout, release, shared)), *before_build]
     return in_order(*steps, *_builds(path, build))
 
 
