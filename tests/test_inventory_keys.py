@@ -114,3 +114,19 @@ def test_notify(inventory: Path) -> None:
 def test_bad_notify(inventory: Path, text: str, expected: str) -> None:
     message = refused(inventory, "staging", HOSTS + text + "\n" + REQUIRED)
     assert message.startswith(f"inventory/staging.yml: {expected}"), message
+
+
+def test_the_docs_example_loads(inventory: Path) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "inventory.md").read_text()
+    block = docs.split("## Hooks, notifications, checks turned off\n\n```yaml\n")[1]
+    write(inventory, "staging", HOSTS + REQUIRED + block.split("```")[0])
+    env = load("staging", inventory)
+    assert env.checks_off == ("admin_user",)
+    assert set(env.hooks) == {
+        "before_build",
+        "before_migrate",
+        "after_go_live",
+        "after_rollback",
+        "on_failure",
+    }
+    assert env.notify.events == ("deploy", "rollback", "recover")
