@@ -125,3 +125,14 @@ def test_piped_output_never_wraps(fleet):
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert line.startswith("cleared the deploy lock on test, held by " + operator), line
+
+
+def test_an_unknown_ref_is_bad_usage(fleet):
+    done = fleet.fab("deploy", "--env=test", "--yes", "--ref=nope", "--json", "--skip-verification")
+    assert done.returncode == 2, done.stderr
+    document = json.loads(done.stdout)
+    assert (document["exit_code"], document["step"]) == (2, "release")
+    assert document["error"].startswith("release failed: nope names no commit")
+    assert not (fleet.deploy_to[0] / "releases").exists() or not any(
+        (fleet.deploy_to[0] / "releases").iterdir()
+    )
