@@ -136,4 +136,9 @@ def test_hooks_run_at_their_phases_with_what_happened(tmp_path, hosts, postgres_
         ["after_rollback", f"{home}/current", "test", first, first_commit, second, "success"]
         for home in homes
     )
+    done = fleet.fab("migrate", "--env=test", "--yes")  # on the primary alone, in current
+    assert done.returncode == 0, done.stderr
+    assert _entries(log) == [
+        ["before_migrate", f"{homes[0]}/current", "test", first, first_commit, first, "running"]
+    ]
     assert not any(os.path.exists(Path(home) / "pwned") for home in homes)
