@@ -35,7 +35,9 @@ def connectors(c):
 
 def connector(c, environment: inventory.Environment):
     """``connect(spec) -> Host`` for this run: known_hosts parsed once, shared by every host."""
-    known_hosts = hosts.KnownHosts.default(*environment.known_hosts)
+    known_hosts = hosts.KnownHosts.default(
+        *environment.known_hosts, learn_to=learned_keys(environment)
+    )
     config = getattr(c, "config", None)
 
     def connect(spec: inventory.HostSpec) -> hosts.Host:
@@ -49,6 +51,14 @@ def connector(c, environment: inventory.Environment):
         )
 
     return connect
+
+
+def learned_keys(environment: inventory.Environment) -> Path:
+    """Where host keys trusted on first use go: the environment's own known_hosts file, or
+    ``known_hosts.<env>`` beside its inventory file; never ~/.ssh/known_hosts."""
+    if environment.known_hosts:
+        return environment.known_hosts[0]
+    return environment.file.parent / f"known_hosts.{environment.name}"
 
 
 def skip_verification(flag: bool) -> bool:
