@@ -6,8 +6,12 @@ import dataclasses
 import os
 from pathlib import Path
 
+from rich.markup import escape
+
 from deployment import hosts, inventory
 from deployment.errors import UsageError
+
+from . import render
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "inventory"
 
@@ -20,6 +24,8 @@ def resolve(c, env: str | None) -> inventory.Environment:
         known = ", ".join(inventory.environments(directory)) or "none"
         raise UsageError(f"pass --env=NAME or -H HOST; environments: {known}")
     environment = inventory.load(env, directory) if env else inventory.find_host(target, directory)
+    for warning in environment.warnings:
+        render.err.print(f"[yellow]warning[/]: {escape(environment.name)}: {escape(warning)}")
     if target is None:
         return environment
     matching = environment.matching(target)

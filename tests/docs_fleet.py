@@ -75,7 +75,7 @@ class FleetWorld(World):
         self.to_doc |= {str(self.folder / "srv"): "/srv"}
         for env, hosts in ENVIRONMENTS.items():
             self.to_doc |= {str(self.deploy_to(env, host)): "/srv/cms" for host in hosts}
-        self.rules = [("ssh-keyscan ", self._keyscan)]
+        self.rules = [("ssh-keyscan ", self._keyscan), ("ssh-keygen -R ", self._keygen)]
         for task in ("deploy", "rollback", "migrate", "restore", "recover"):
             self.rules.append((f"fab {task} --env=production", _confirmed))
         self.values = {"BACKUP_ID": self.newest_backup}
@@ -165,6 +165,13 @@ class FleetWorld(World):
         command = command.replace("ssh-keyscan ", f"ssh-keyscan -p {self.servers[0].port} ", 1)
         for name, address in ADDRESSES.items():
             command = command.replace(name, address)
+        return command
+
+    def _keygen(self, command: str) -> str:
+        """``ssh-keygen -R NAME``: the name as known_hosts has it, ``[address]:port``."""
+        port = self.servers[0].port
+        for name, address in ADDRESSES.items():
+            command = command.replace(f"-R {name}", f"-R '[{address}]:{port}'")
         return command
 
     def manage(self, env: str, *args: str):

@@ -19,7 +19,7 @@ SECRET = "s3cret-Pa55-7f1e"  # noqa: S105 (the value looked for, not a credentia
 
 @pytest.fixture(scope="module")
 def hosts(sshd_servers):
-    return [sshd_servers.start("127.0.0.41")]
+    return [sshd_servers.start("127.0.0.45")]
 
 
 class ProcessList:
