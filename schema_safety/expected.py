@@ -15,6 +15,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
+from .expected_details import (
+    column_details,
+    constraint_deferral,
+    foreign_key_deferral,
+    index_method,
+)
 from .schema import Check, Column, ForeignKey, Index, Schema, Table
 
 
@@ -47,7 +53,12 @@ def describe_model(model: type[models.Model], connection) -> Table:
             continue
         also = _auto_through_types(meta, field, connection)
         table.columns[field.column] = Column(
-            field.column, params["type"], _nullable(field), field=field.name, also=also
+            field.column,
+            params["type"],
+            _nullable(field),
+            field=field.name,
+            also=also,
+            **column_details(field, params, connection),
         )
         if params.get("check") and features.supports_column_check_constraints:
             table.checks.append(Check(frozenset([field.column]), None, params["check"]))
@@ -62,6 +73,7 @@ def describe_model(model: type[models.Model], connection) -> Table:
             table.indexes.append(described)
     for constraint in meta.constraints:
         _add_constraint(table, meta, constraint, connection)
+    table.declared = frozenset(item.name.lower() for item in [*meta.indexes, *meta.constraints])
     return table
 
 
@@ -99,7 +111,12 @@ def _add_field_keys(table: Table, field, connection) -> None:
     if field.remote_field and field.db_constraint and features.supports_foreign_keys:
         target = field.target_field
         table.foreign_keys.append(
-            ForeignKey((field.column,), target.model._meta.db_table, (target.column,))
+            ForeignKey(
+                (field.column,),
+                target.model._meta.db_table,
+                (target.column,),
+                deferral=foreign_key_deferral(connection),
+            )
         )
     if field.primary_key:
         return
@@ -144,6 +161,7 @@ def _index(meta, index: models.Index, connection) -> Index | None:
         partial=index.condition is not None and features.supports_partial_indexes,
         opclasses=tuple(index.opclasses) if connection.vendor == "postgresql" else (),
         include=_include(meta, index.include, connection),
+        method=index_method(index),
     )
 
 
@@ -181,6 +199,7 @@ def _add_constraint(table: Table, meta, constraint, connection) -> None:
             partial=constraint.condition is not None,
             opclasses=tuple(constraint.opclasses) if connection.vendor == "postgresql" else (),
             include=_include(meta, constraint.include, connection),
+            deferral=constraint_deferral(constraint),
         )
     )
 
