@@ -78,7 +78,7 @@ def compare_table(
     problems += keys.compare_foreign_keys(expected, live, present, features)
     problems += compare_indexes(expected, live, present, vendor, features)
     problems += keys.compare_checks(expected, live, present)
-    problems += compare_details(expected, live, features)
+    problems += compare_details(expected, live, features, vendor)
     return problems
 
 

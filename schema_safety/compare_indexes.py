@@ -21,7 +21,7 @@ def compare_indexes(
         found = find_indexes(index, live.indexes, vendor)
         valid = [i for i in found if i.valid]
         if valid:
-            best = _closest(index, valid) if details else valid[0]
+            best = _closest(index, valid) if details and len(valid) > 1 else valid[0]
             accounted.update(id(i) for i in valid)
             if details and (diff := differences(index, best)):
                 yield _mismatch(expected, index, best, diff)

@@ -132,6 +132,6 @@ class Schema:
     views: frozenset[str] = frozenset()
     queries: int = 0  # live only: catalog queries it took to read
     # Live only: what this backend's reader knows beyond the classic shapes, so that only
-    # that is compared: "defaults", "collations", "sequences", "foreign_key_actions",
+    # that is compared: "auto_keys", "defaults", "collations", "sequences", "foreign_key_actions",
     # "index_details" (method, deferral, definitions), "extra_keys".
     features: frozenset[str] = frozenset()

@@ -11,7 +11,15 @@ from schema_safety.index_differences import differences, printed
 from schema_safety.schema import Check, Column, ForeignKey, Index, Schema, Sequence, Table
 
 ALL = frozenset(
-    {"defaults", "collations", "sequences", "foreign_key_actions", "index_details", "extra_keys"}
+    {
+        "auto_keys",
+        "defaults",
+        "collations",
+        "sequences",
+        "foreign_key_actions",
+        "index_details",
+        "extra_keys",
+    }
 )
 DEFERRED = "DEFERRABLE INITIALLY DEFERRED"
 

@@ -365,3 +365,33 @@ def test_an_index_no_model_declares_is_a_warning(pg):
         "warning",
     )
     assert report["ok"] is True
+
+
+def test_the_snapshot_carries_what_fab_compare_needs_to_see_the_new_kinds(pg):
+    insert = (
+        "INSERT INTO content_tag (name) VALUES ('one'), ('two'); "
+        "SELECT setval(pg_get_serial_sequence('content_tag', 'id'), 1)"
+    )
+    server, name, url = pg
+    server.execute(name, insert)
+    try:
+        run = manage(url, "schema_snapshot")
+    finally:
+        server.execute(name, "DELETE FROM content_tag")
+    tables = run.json()["tables"]
+    assert tables["content_tag"]["sequence_behind"] is True
+    assert tables["resource"]["sequence_behind"] is False
+    (key,) = [k for k in tables["asset"]["foreign_keys"] if k["target_table"] == "resource"]
+    assert (key["on_delete"], key["on_update"], key["deferral"]) == (
+        "NO ACTION",
+        "NO ACTION",
+        "DEFERRABLE INITIALLY DEFERRED",
+    )
+    animal = tables["zoo_animal"]
+    (status,) = [c for c in animal["columns"] if c["name"] == "status"]
+    assert status["default"] == "'new'::character varying"
+    (partial,) = [i for i in animal["indexes"] if i["partial"] and not i["unique"]]
+    assert (partial["method"], partial["definition"]) == ("btree", "btree (name) WHERE is_alive")
+    assert {"columns": ["file_size"], "definition": "CHECK ((file_size >= 0))"} in tables["asset"][
+        "checks"
+    ]

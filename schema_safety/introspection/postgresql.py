@@ -1,4 +1,4 @@
-"""PostgreSQL: the whole schema in six catalog queries (seven with foreign schemas).
+"""PostgreSQL: the whole schema in seven catalog queries (eight with foreign schemas).
 
 Tables are those visible through the connection's ``search_path`` (as Django
 sees them); from a user table, only the highest value of a sequence-fed column is
@@ -7,9 +7,12 @@ read (through its index, where the role may read the table).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..schema import Check, Column, ForeignKey, Index, Schema, Sequence, Table
 from .postgresql_definitions import print_definitions  # noqa: F401 (the backend interface)
 from .postgresql_sql import (
+    COLUMN_DETAILS,
     COLUMNS,
     CONSTRAINTS,
     INDEXES,
@@ -21,7 +24,15 @@ from .postgresql_sql import (
 from .postgresql_types import normalize_type  # noqa: F401 (the backend interface)
 
 FEATURES = frozenset(
-    {"defaults", "collations", "sequences", "foreign_key_actions", "index_details", "extra_keys"}
+    {
+        "auto_keys",
+        "defaults",
+        "collations",
+        "sequences",
+        "foreign_key_actions",
+        "index_details",
+        "extra_keys",
+    }
 )
 ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
@@ -53,7 +64,7 @@ def read(cursor) -> Schema:
     opclasses = dict(cursor.fetchall())
     cursor.execute(SEQUENCES)
     _add_sequences(tables, cursor.fetchall())
-    schema.queries = 6 + _name_other_columns(cursor, constraints, names)
+    schema.queries = 7 + _name_other_columns(cursor, constraints, names)
     for row in constraints:
         _add_constraint(tables[row[0]], names, *row)
     for row in indexes:
@@ -101,24 +112,24 @@ def _add_sequences(tables, rows) -> None:
 
 def _read_columns(cursor, schema: Schema):
     """Columns into their tables; returns {(relid, attnum): name} and {relid: Table}."""
+    cursor.execute(COLUMN_DETAILS)
+    details = {(relid, number): more for relid, number, *more in cursor.fetchall()}
     cursor.execute(COLUMNS)
     names, tables = {}, {}
-    for relid, number, table, name, type_, null, has_default, *more in cursor.fetchall():
-        identity, generated, default, collation = more
-        auto = identity or (default or "").startswith("nextval(")
-        column = Column(
-            name,
-            type_,
-            null,
-            has_default,
-            auto=auto,
-            default=None if auto or generated else default,
-            collation=collation,
-        )
+    for relid, number, table, name, type_, null, has_default in cursor.fetchall():
+        column = Column(name, type_, null, has_default)
+        if (relid, number) in details:
+            column = _detailed(column, *details[relid, number])
         schema.tables[table].columns[name] = column
         names[relid, number] = name
         tables[relid] = schema.tables[table]
     return names, tables
+
+
+def _detailed(column: Column, identity, generated, default, collation) -> Column:
+    auto = identity or (default or "").startswith("nextval(")
+    default = None if auto or generated else default
+    return replace(column, auto=auto, default=default, collation=collation)
 
 
 def _name_other_columns(cursor, constraints, names) -> int:
@@ -147,7 +158,6 @@ def _add_index(
     options,
     classes,
     method,
-    deferrable,
     deferred,
     definition,
 ):
@@ -165,8 +175,8 @@ def _add_index(
         primary=primary,
         valid=valid,
         definition=definition.partition(" USING ")[2] if definition else None,
-        method=method,
-        deferral=_deferral(deferrable, deferred),
+        method=method or "btree",
+        deferral=_deferral(deferred is not None, deferred),
     )
     table.indexes.append(index)
     if primary:
