@@ -16,10 +16,13 @@ from django.db import models
 from django.db.models import Q
 
 from .expected_details import (
+    auto_through_types,
     column_details,
     constraint_deferral,
     foreign_key_deferral,
     index_method,
+    nullable,
+    primary_key,
 )
 from .schema import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -51,11 +54,11 @@ def describe_model(model: type[models.Model], connection) -> Table:
         params = field.db_parameters(connection)
         if params["type"] is None:
             continue
-        also = _auto_through_types(meta, field, connection)
+        also = auto_through_types(meta, field, connection)
         table.columns[field.column] = Column(
             field.column,
             params["type"],
-            _nullable(field),
+            nullable(field),
             field=field.name,
             also=also,
             **column_details(field, params, connection),
@@ -63,7 +66,7 @@ def describe_model(model: type[models.Model], connection) -> Table:
         if params.get("check") and features.supports_column_check_constraints:
             table.checks.append(Check(frozenset([field.column]), None, params["check"]))
         _add_field_keys(table, field, connection)
-    table.primary_key = _primary_key(meta)
+    table.primary_key = primary_key(meta)
     if table.primary_key:
         table.indexes.append(Index(table.primary_key, unique=True, primary=True))
     for fields in meta.unique_together:
@@ -75,35 +78,6 @@ def describe_model(model: type[models.Model], connection) -> Table:
         _add_constraint(table, meta, constraint, connection)
     table.declared = frozenset(item.name.lower() for item in [*meta.indexes, *meta.constraints])
     return table
-
-
-def _auto_through_types(meta, field, connection) -> tuple[str, ...]:
-    """Any auto field type for the id of an auto-created many-to-many table.
-
-    Its type comes from whichever DEFAULT_AUTO_FIELD was in force when the migration
-    creating it ran, while the runtime model follows today's setting (Django ticket
-    #32674): a project that moved to BigAutoField keeps integer ids there, and both are right.
-    """
-    if not (meta.auto_created and field.primary_key):
-        return ()
-    kinds = (models.AutoField, models.BigAutoField, models.SmallAutoField)
-    return tuple(kind().db_type(connection) for kind in kinds)
-
-
-def _nullable(field) -> bool | None:
-    """None for generated columns: backends report them nullable whatever the model says."""
-    if getattr(field, "generated", False):
-        return None
-    return bool(field.null) and not field.primary_key
-
-
-def _primary_key(meta) -> tuple[str, ...]:
-    pk = meta.pk
-    if pk is None:
-        return ()
-    if getattr(pk, "fields", None):  # CompositePrimaryKey
-        return tuple(field.column for field in pk.fields)
-    return (pk.column,)
 
 
 def _add_field_keys(table: Table, field, connection) -> None:

@@ -1,5 +1,5 @@
-"""What Django creates beyond the shapes: auto keys, database defaults, collations,
-foreign key actions and deferral, index methods. Used by ``expected.describe_model``."""
+"""Column and key details of what Django creates: nullability, primary keys, auto keys,
+database defaults, collations, foreign key deferral, index methods (``expected.py``)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,32 @@ def constraint_deferral(constraint) -> str:
     if deferrable == models.Deferrable.DEFERRED:
         return "DEFERRABLE INITIALLY DEFERRED"
     return "DEFERRABLE"
+
+
+def auto_through_types(meta, field, connection) -> tuple[str, ...]:
+    """Any auto field type for the id of an auto-created many-to-many table.
+
+    Its type comes from whichever DEFAULT_AUTO_FIELD was in force when the migration
+    creating it ran, while the runtime model follows today's setting (Django ticket
+    #32674): a project that moved to BigAutoField keeps integer ids there, and both are right.
+    """
+    if not (meta.auto_created and field.primary_key):
+        return ()
+    kinds = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+    return tuple(kind().db_type(connection) for kind in kinds)
+
+
+def nullable(field) -> bool | None:
+    """None for generated columns: backends report them nullable whatever the model says."""
+    if getattr(field, "generated", False):
+        return None
+    return bool(field.null) and not field.primary_key
+
+
+def primary_key(meta) -> tuple[str, ...]:
+    pk = meta.pk
+    if pk is None:
+        return ()
+    if getattr(pk, "fields", None):  # CompositePrimaryKey
+        return tuple(field.column for field in pk.fields)
+    return (pk.column,)

@@ -20,7 +20,7 @@ class Column:
     # Live only: the column has a database default (or is generated/identity).
     has_default: bool = False
     field: str | None = None  # expected only: the model field's name
-    # Expected only: other types that are just as right (see expected._auto_through_types).
+    # Expected only: other types that are just as right (see expected_details.auto_through_types).
     also: tuple[str, ...] = ()
     # Fed by an identity or a sequence (expected: an auto field). Compared under "defaults".
     auto: bool = False

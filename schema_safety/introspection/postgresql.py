@@ -7,8 +7,6 @@ read (through its index, where the role may read the table).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..schema import Check, Column, ForeignKey, Index, Schema, Sequence, Table
 from .postgresql_definitions import print_definitions  # noqa: F401 (the backend interface)
 from .postgresql_sql import (
@@ -117,19 +115,18 @@ def _read_columns(cursor, schema: Schema):
     cursor.execute(COLUMNS)
     names, tables = {}, {}
     for relid, number, table, name, type_, null, has_default in cursor.fetchall():
-        column = Column(name, type_, null, has_default)
-        if (relid, number) in details:
-            column = _detailed(column, *details[relid, number])
-        schema.tables[table].columns[name] = column
+        more = details.get((relid, number))
+        column = _detailed(name, type_, null, has_default, *more) if more else None
+        schema.tables[table].columns[name] = column or Column(name, type_, null, has_default)
         names[relid, number] = name
         tables[relid] = schema.tables[table]
     return names, tables
 
 
-def _detailed(column: Column, identity, generated, default, collation) -> Column:
+def _detailed(name, type_, null, has_default, identity, generated, default, collation):
     auto = identity or (default or "").startswith("nextval(")
     default = None if auto or generated else default
-    return replace(column, auto=auto, default=default, collation=collation)
+    return Column(name, type_, null, has_default, auto=auto, default=default, collation=collation)
 
 
 def _name_other_columns(cursor, constraints, names) -> int:

@@ -57,19 +57,21 @@ LEFT JOIN pg_class f ON f.oid = con.confrelid
 WHERE con.contype IN ('f', 'c') AND {VISIBLE}
 """
 
+# 403: btree, the access method of nearly every index; others are named (a subquery each).
 INDEXES = f"""
 SELECT x.indrelid, i.relname, x.indisunique, x.indisprimary, x.indisvalid AND x.indisready,
        x.indpred IS NOT NULL, x.indkey::int2[], x.indnkeyatts, x.indoption::int2[],
-       x.indclass::oid[], NULLIF(am.amname, 'btree'),
-       CASE WHEN NOT x.indimmediate THEN coalesce(k.condeferred, false) END,
+       x.indclass::oid[],
+       CASE WHEN i.relam <> 403 THEN (SELECT amname FROM pg_am WHERE oid = i.relam) END,
+       CASE WHEN NOT x.indimmediate THEN coalesce((
+           SELECT condeferred FROM pg_constraint
+           WHERE conindid = x.indexrelid AND conrelid = x.indrelid AND contype IN ('u', 'p', 'x')
+       ), false) END,
        CASE WHEN x.indpred IS NOT NULL OR x.indexprs IS NOT NULL
             THEN pg_get_indexdef(x.indexrelid) END
 FROM pg_index x
 JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_am am ON am.oid = i.relam
-LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid
-     AND k.contype IN ('u', 'p', 'x')
 WHERE {VISIBLE}
 """
 
