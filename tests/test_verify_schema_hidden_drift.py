@@ -395,3 +395,31 @@ def test_the_snapshot_carries_what_fab_compare_needs_to_see_the_new_kinds(pg):
     assert {"columns": ["file_size"], "definition": "CHECK ((file_size >= 0))"} in tables["asset"][
         "checks"
     ]
+
+
+def test_a_role_that_may_not_create_temporary_tables_compares_no_expression(pg):
+    """Without TEMP, the model's checks cannot be printed: not compared, never reported."""
+    server, name, url = pg
+    server.execute(
+        name,
+        f"REVOKE TEMP ON DATABASE {name} FROM PUBLIC; DROP ROLE IF EXISTS no_temp; "
+        f"CREATE ROLE no_temp LOGIN; GRANT ALL ON ALL TABLES IN SCHEMA public TO no_temp; "
+        f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO no_temp",
+    )
+    swap = (
+        "ALTER TABLE asset DROP CONSTRAINT asset_file_size_max; "
+        "ALTER TABLE asset ADD CONSTRAINT asset_file_size_max CHECK (file_size <= 5)"
+    )
+    undo = (
+        "ALTER TABLE asset DROP CONSTRAINT asset_file_size_max; "
+        "ALTER TABLE asset ADD CONSTRAINT asset_file_size_max "
+        "CHECK (file_size <= '10000000000'::bigint)"
+    )
+    restricted = url.replace("postgres://postgres@", "postgres://no_temp@")
+    server.execute(name, swap)
+    try:
+        run = manage(restricted, "verify_schema", "--format", "json")
+    finally:
+        server.execute(name, undo + f"; GRANT TEMP ON DATABASE {name} TO PUBLIC")
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.json()["problems"] == []
