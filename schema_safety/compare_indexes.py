@@ -23,7 +23,8 @@ def compare_indexes(
         if valid:
             best = _closest(index, valid) if details and len(valid) > 1 else valid[0]
             accounted.update(id(i) for i in valid)
-            if details and (diff := differences(index, best)):
+            diff = differences(index, best) if details else []
+            if diff and not _declared_unique(expected, index, best):
                 yield _mismatch(expected, index, best, diff)
             continue
         counterpart = _counterpart(index, live.indexes) if details and not found else None
@@ -35,6 +36,14 @@ def compare_indexes(
         yield _missing(expected, index, found[0] if found else None)
     if "extra_keys" in features:
         yield from _extras(expected, live, accounted)
+
+
+def _declared_unique(table: Table, index: Index, live: Index) -> bool:
+    """A unique index the model declares serves an index on the same columns too."""
+    if index.unique or not live.unique:
+        return False
+    wanted = set(index.columns)
+    return any(i.unique and set(i.columns) == wanted for i in table.indexes)
 
 
 def _closest(expected: Index, candidates: list[Index]) -> Index:

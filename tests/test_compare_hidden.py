@@ -159,3 +159,9 @@ def test_differences_and_printed_definitions():
     assert printed(replace(expected, columns=("Mixed", None), deferral="DEFERRABLE")) == (
         'UNIQUE btree ("Mixed", <expression>) DEFERRABLE'
     )
+
+
+def test_an_index_served_by_a_declared_unique_on_its_columns_is_no_mismatch():
+    expected = table(indexes=[*table().indexes, Index(("code",), unique=True), Index(("code",))])
+    live = table(indexes=[*table().indexes, Index(("code",), unique=True, name="code_key")])
+    assert kinds(expected, live) == []
