@@ -40,7 +40,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped
   AND (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
-       OR a.attcollation <> t.typcollation)
+       OR a.attcollation NOT IN (0, 100))  -- 100: "default", the collatable types' own
   AND {VISIBLE}
 """
 
@@ -86,6 +86,10 @@ OTHER_COLUMNS = "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrel
 # on a thousand tables, reading each one costs ten times the rest of the query. NULL where
 # the role may not read the sequence or the table.
 SEQUENCES = f"""
+WITH filled AS (
+    SELECT c.oid, c.relname, c.relnamespace FROM pg_class c
+    WHERE c.relkind IN ('r', 'p') AND {VISIBLE} AND pg_relation_size(c.oid) > 0
+)
 SELECT c.oid, a.attname, s.relname,
        CASE WHEN has_sequence_privilege(s.oid, 'SELECT,USAGE') THEN
             coalesce(pg_sequence_last_value(s.oid) + q.seqincrement, q.seqstart) END,
@@ -93,12 +97,11 @@ SELECT c.oid, a.attname, s.relname,
             (xpath('/row/m/text()', query_to_xml(
                 format('SELECT max(%I) AS m FROM %I.%I', a.attname, n.nspname, c.relname),
                 false, true, '')))[1]::text::numeric END
-FROM pg_depend d
+FROM filled c
+JOIN pg_depend d ON d.refobjid = c.oid AND d.classid = 'pg_class'::regclass
+     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
 JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
 JOIN pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0
-JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p')
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
-WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-  AND d.deptype IN ('a', 'i') AND {VISIBLE} AND pg_relation_size(c.oid) > 0
 """
