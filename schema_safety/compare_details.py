@@ -9,15 +9,17 @@ from .schema import Column, Table
 
 
 def compare_details(expected: Table, live: Table, features: frozenset[str], vendor: str):
+    autos, defaults = "auto_keys" in features, "defaults" in features
+    collations = "collations" in features
     for name, column in expected.columns.items():
         actual = live.columns.get(name)
         if actual is None:
             continue
-        if "auto_keys" in features and column.auto and not actual.auto:
+        if autos and column.auto and not actual.auto:
             yield _auto_key(expected, column, actual, vendor)
-        elif "defaults" in features and not (column.auto and actual.auto):
+        elif defaults and (column.default is not None or actual.default is not None):
             yield from _default(expected, column, actual)
-        if "collations" in features and column.collation != actual.collation:
+        if collations and column.collation != actual.collation:
             yield _collation(expected, column, actual)
     if "sequences" in features and live.sequence is not None:
         yield from _sequence(expected, live)

@@ -13,6 +13,8 @@ _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 def differences(expected: Index, live: Index) -> list[str]:
     """What differs, in words ("partial predicate", "column order", ...); [] when nothing."""
+    if _signature(expected) == _signature(live):
+        return []
     found = []
     want, have = _printed_parts(expected), _printed_parts(live)
     if expected.partial != live.partial or (want and have and want[1] != have[1]):
@@ -36,6 +38,20 @@ def differences(expected: Index, live: Index) -> list[str]:
     if expected.deferral != live.deferral:
         found.append("deferrable")
     return found
+
+
+def _signature(index: Index) -> tuple:
+    return (
+        tuple(index.columns),
+        orders_of(index),
+        index.unique,
+        index.partial,
+        index.method,
+        _opclasses(index),
+        tuple(index.include),
+        index.deferral,
+        index.definition,
+    )
 
 
 def _printed_parts(index: Index) -> tuple[str, str] | None:
