@@ -7,10 +7,9 @@ example project and the test zoo reports nothing.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from project import manage
+from project.hidden import drifted, only
 
 
 @pytest.fixture(scope="module")
@@ -22,28 +21,6 @@ def pg(postgres_server):
     migrated = manage(url, "migrate", "--no-input", "-v0")
     assert migrated.code == 0, migrated.stderr
     return postgres_server, name, url
-
-
-@contextmanager
-def drifted(pg, *statements: str, undo: tuple[str, ...] = ()):
-    """The report of verify_schema with ``statements`` applied; ``undo`` puts it back."""
-    server, name, url = pg
-    for statement in statements:
-        server.execute(name, statement)
-    try:
-        run = manage(url, "verify_schema", "--format", "json")
-        assert run.code in (0, 1), run.stderr
-        yield run.json()
-    finally:
-        for statement in undo:
-            server.execute(name, statement)
-
-
-def only(report: dict, kind: str) -> dict:
-    """The one problem of the report, which must be of ``kind``."""
-    found = report["problems"]
-    assert [p["kind"] for p in found] == [kind], found
-    return found[0]
 
 
 def test_a_clean_database_reports_nothing(pg):
