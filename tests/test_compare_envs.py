@@ -121,9 +121,14 @@ def test_snapshot_is_canonical_across_databases(postgres_server) -> None:
     assert snapshot["ok"] and snapshot["vendor"] == "postgresql"
     assert "0001_initial" in snapshot["migrations"]["content"]
     asset = snapshot["tables"]["asset"]
-    assert {"columns": ["resource_id"], "target_table": "resource", "target_columns": ["id"]} in (
-        asset["foreign_keys"]
-    )
+    assert {
+        "columns": ["resource_id"],
+        "target_table": "resource",
+        "target_columns": ["id"],
+        "on_delete": "NO ACTION",
+        "on_update": "NO ACTION",
+        "deferral": "DEFERRABLE INITIALLY DEFERRED",
+    } in asset["foreign_keys"]
     assert all("name" not in index for index in asset["indexes"])
 
 
