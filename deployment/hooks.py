@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .errors import DeployError
-from .remote.commands import Command, all_of, in_dir, in_order, shell_with
+from .remote.commands import Command, all_of, in_dir, in_order, shell_with, with_env_file
 from .remote.run import checked
 
 VARIABLES = ("DEPLOY_ENV", "DEPLOY_RELEASE", "DEPLOY_COMMIT", "DEPLOY_PREVIOUS", "DEPLOY_OUTCOME")
@@ -48,17 +48,26 @@ def label(phase: str, text: str) -> str:
     return f"{phase} hook `{first[:60]}{'...' if len(first) > 60 else ''}`"
 
 
-def steps(phase: str, commands, directory: str, moment: Moment) -> list[tuple[str, Command]]:
-    """``(label, command)`` for ``in_order``: each hook in ``directory``, with the variables."""
+def steps(
+    phase: str, commands, directory: str, moment: Moment, env_file: str | None = None
+) -> list[tuple[str, Command]]:
+    """``(label, command)`` for ``in_order``: each hook in ``directory`` (a release folder
+    when ``env_file`` is given: its values are read from there), with the variables."""
     variables = moment.variables()
     return [
-        (label(phase, text), in_dir(directory, shell_with(variables, text))) for text in commands
+        (
+            label(phase, text),
+            in_dir(directory, with_env_file(env_file, shell_with(variables, text))),
+        )
+        for text in commands
     ]
 
 
-def command(phase: str, commands, directory: str, moment: Moment) -> Command:
+def command(
+    phase: str, commands, directory: str, moment: Moment, env_file: str | None = None
+) -> Command:
     """Every hook of the phase, in order, stopping at the first that fails."""
-    return in_order(*steps(phase, commands, directory, moment))
+    return in_order(*steps(phase, commands, directory, moment, env_file))
 
 
 def in_deploy_to(directory: str, phase: str, commands, moment: Moment) -> Command:

@@ -41,7 +41,7 @@ def manage(c, env=None, json=False):
     try:
         if not host.run(["test", "-d", layout.current]).ok:
             raise UsageError(f"nothing deployed on {environment.name} yet: no {layout.current}")
-        command = django.command(layout.current, environment.manage, *args)
+        command = django.command(layout.current, environment.managed, *args)
         if json:
             result = host.run(command)
             code, output = result.exit_code, {"stdout": result.stdout, "stderr": result.stderr}

@@ -64,7 +64,7 @@ def _on_primary(c, environment) -> tuple[str | None, str | None]:
         host = environments.connector(c, environment)(environment.primary)
         try:
             result = host.run(
-                django.command(layout.current, environment.manage, "shell", "-c", ASK)
+                django.command(layout.current, environment.managed, "shell", "-c", ASK)
             )
         finally:
             host.close()

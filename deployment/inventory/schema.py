@@ -33,6 +33,7 @@ from deployment.inventory.spec import (
     HostSpec,
     Notify,
     protected_by_default,
+    secret_warnings,
 )
 
 
@@ -65,6 +66,19 @@ def _branch(name: str) -> str:
     return name
 
 
+def _not_an_option(value: str) -> str:
+    """A value a program could read as an option is refused, whatever the quoting."""
+    if value.startswith("-"):
+        raise ValueError("must not start with '-' (a program would read it as an option)")
+    return value
+
+
+def _env_file(path: str) -> str:
+    if path.startswith("/") or ".." in PurePosixPath(path).parts:
+        raise ValueError("must be a path relative to deploy_to, without .. (shared/.env)")
+    return _not_an_option(path)
+
+
 def _host_entry(value: Any) -> Any:
     if isinstance(value, str):
         return {"host": value}
@@ -78,6 +92,7 @@ def _as_list(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Value = Annotated[Text, AfterValidator(_not_an_option)]
 Texts = list[Text]
 Port = Annotated[int, Field(ge=1, le=65535)]
 RemotePath = Annotated[Text, AfterValidator(_absolute)]
@@ -93,7 +108,7 @@ class HealthcheckEntry(_Strict):
 
 
 class HostEntry(_Strict):
-    host: Text
+    host: Value
     user: Text | None = None
     port: Port | None = None
     deploy_to: RemotePath | None = None
@@ -126,9 +141,12 @@ class InventoryFile(_Strict):
     healthcheck: HealthcheckEntry | None = None
     hosts: Annotated[list[Annotated[HostEntry, BeforeValidator(_host_entry)]], Field(min_length=1)]
     primary: Text | None = None
-    repository: Text
+    repository: Value
     branch: Annotated[Text, AfterValidator(_branch)]
     manage: Text
+    env_file: Annotated[Text, AfterValidator(_env_file)] | None = None
+    protected: bool | None = None  # default: true for an environment named production
+    parallel: Annotated[int, Field(ge=1)] = 30
     build: Texts = []
     restart: Texts = []
     containers: Texts = []
@@ -161,13 +179,24 @@ class InventoryFile(_Strict):
 
     @field_validator("accept_new_host_keys")
     @classmethod
-    def _not_in_production(cls, accept: bool, info: ValidationInfo) -> bool:
-        if accept and protected_by_default((info.context or {}).get("env")):
+    def _not_when_protected(cls, accept: bool, info: ValidationInfo) -> bool:
+        if accept and _protected(info):
             raise ValueError(
-                "refused for production: add the host keys to known_hosts instead "
-                "(ssh-keyscan HOST >> known_hosts, after checking the fingerprints)"
+                "refused for a protected environment (production, or protected: true): add "
+                "the host keys to known_hosts instead (ssh-keyscan HOST >> known_hosts, after "
+                "checking the fingerprints)"
             )
         return accept
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirmed_when_protected(cls, confirm: str, info: ValidationInfo) -> str:
+        if confirm == "none" and _protected(info):
+            raise ValueError(
+                "refused for a protected environment (production, or protected: true): "
+                "use type-env or yes-no, and --yes in CI"
+            )
+        return confirm
 
     @field_validator("promote_from")
     @classmethod
@@ -208,7 +237,19 @@ class InventoryFile(_Strict):
             checks_off=tuple(self.checks),
             hooks={phase: tuple(commands) for phase, commands in self.hooks.items()},
             notify=_notify(self.notify),
+            env_file=self.env_file,
+            parallel=self.parallel,
+            protected=protected_by_default(name) if self.protected is None else self.protected,
+            warnings=secret_warnings(
+                self.manage,
+                *self.build,
+                *self.restart,
+                *(c for cs in self.hooks.values() for c in cs),
+            ),
         )
+
+    def _hooks(self) -> list[str]:
+        return [command for commands in self.hooks.values() for command in commands]
 
     def _host_specs(self) -> tuple[HostSpec, ...]:
         names = host_names(self.hosts, self.port, self.deploy_to)
@@ -227,6 +268,12 @@ class InventoryFile(_Strict):
 
 def _notify(entry: NotifyEntry | None) -> Notify | None:
     return Notify(url=str(entry.url), events=tuple(entry.events)) if entry else None
+
+
+def _protected(info: ValidationInfo) -> bool:
+    """``protected`` as set, else its default: the environment's name is production."""
+    given = info.data.get("protected")
+    return protected_by_default((info.context or {}).get("env")) if given is None else given
 
 
 def _healthcheck(entry: HealthcheckEntry | None) -> Healthcheck | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,28 @@ from typing import Literal
 
 LOCAL = "local"  # the host name that means this machine, no SSH
 PROTECTED = "production"  # the environment protected by default
+
+
+PASSWORD_IN_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@", re.I)
+
+
+@dataclass(frozen=True)
+class Manage:
+    """How to run manage.py in a release: the inventory's fragment, and the environment file
+    (relative to deploy_to) whose KEY=VALUE lines it runs with."""
+
+    text: str
+    env_file: str | None = None
+
+
+def secret_warnings(*fragments: str) -> tuple[str, ...]:
+    """A warning for each fragment that holds a URL with a password (it would be in argv)."""
+    return tuple(
+        f"a password in a URL in `{fragment.split()[0]} ...` goes into the process list of the "
+        "host: put it in env_file instead (docs/inventory.md)"
+        for fragment in fragments
+        if PASSWORD_IN_URL.search(fragment)
+    )
 
 
 def protected_by_default(env: str) -> bool:
@@ -110,13 +133,22 @@ class Environment:
     on_failure: OnFailure
     promote_from: str | None
     file: Path
+    env_file: str | None = None  # relative to deploy_to: KEY=VALUE lines for manage, build, ...
+    protected: bool = False
+    warnings: tuple[str, ...] = ()  # said when the file is loaded
+    parallel: int = 30  # most hosts connected and worked on at once
     checks_off: tuple[str, ...] = ()  # pre-deploy checks turned off (``checks: {name: false}``)
     hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> commands
     notify: Notify | None = None
 
+    def workers(self, count: int | None = None) -> int:
+        """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""
+        return max(1, min(self.parallel, len(self.hosts) if count is None else count))
+
     @property
-    def protected(self) -> bool:
-        return protected_by_default(self.name)
+    def managed(self) -> Manage:
+        """``manage`` with the environment file it runs with."""
+        return Manage(self.manage, self.env_file)
 
     def matching(self, host: str) -> tuple[HostSpec, ...]:
         """The hosts whose name or ``host`` is ``host`` (as given to ``fab -H``)."""

@@ -21,7 +21,8 @@ def before(environment, host: Host, phase: str, directory: str, moment: hooks.Mo
     """``before_migrate`` on ``host``, in ``directory``; RemoteCommandFailed if one fails."""
     commands = environment.hooks.get(phase, ())
     if commands:
-        checked(host, hooks.command(phase, commands, directory, moment), f"the {phase} hooks")
+        hook = hooks.command(phase, commands, directory, moment, environment.env_file)
+        checked(host, hook, f"the {phase} hooks")
 
 
 def after(environment, hosts: Mapping[str, Host], phase: str, moment_of: MomentOf) -> list[str]:
@@ -33,7 +34,11 @@ def after(environment, hosts: Mapping[str, Host], phase: str, moment_of: MomentO
         hosts,
         phase,
         lambda name: hooks.command(
-            phase, commands, _layout(environment, name).current, moment_of(name)
+            phase,
+            commands,
+            _layout(environment, name).current,
+            moment_of(name),
+            environment.env_file,
         ),
     )
 

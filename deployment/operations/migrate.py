@@ -152,13 +152,13 @@ class SafeMigration(OnPrimary):
             return
         try:
             verify(
-                self.host, self.path, self.environment.manage, system_checks=False, pending_ok=True
+                self.host, self.path, self.environment.managed, system_checks=False, pending_ok=True
             )
         except DeployError as error:
             raise DeployError(f"the schema does not match before migrating: {error}") from None
 
     def make_plan(self) -> None:
-        document = migrations.plan(self.host, self.path, self.environment.manage)
+        document = migrations.plan(self.host, self.path, self.environment.managed)
         self.plan = Plan.from_json(document)
 
     def take_backup(self) -> None:
@@ -167,7 +167,7 @@ class SafeMigration(OnPrimary):
             self.host,
             self.primary_layout,
             self.path,
-            self.environment.manage,
+            self.environment.managed,
             f"migrate-{stamp}",
             self.live.commit,
         )
@@ -190,7 +190,7 @@ class SafeMigration(OnPrimary):
         release, commit = self.live.release, self.live.commit
         moment = hooks.Moment(self.environment.name, release, commit, release)
         hook_runs.before(self.environment, self.host, "before_migrate", self.path, moment)
-        layout, manage = self.primary_layout, self.environment.manage
+        layout, manage = self.primary_layout, self.environment.managed
         self.applied = migrations.migrate(self.host, layout, self.path, manage)["applied"]
 
     def unmigrate(self) -> None:
@@ -198,7 +198,7 @@ class SafeMigration(OnPrimary):
             self.host,
             self.primary_layout,
             self.path,
-            self.environment.manage,
+            self.environment.managed,
             self.plan,
             self.backup,
             matches=self.path,
@@ -206,5 +206,5 @@ class SafeMigration(OnPrimary):
         self.verified = self.live.release
 
     def verify_after(self) -> None:
-        verify(self.host, self.path, self.environment.manage)
+        verify(self.host, self.path, self.environment.managed)
         self.verified = self.live.release
