@@ -142,3 +142,12 @@ def test_hooks_run_at_their_phases_with_what_happened(tmp_path, hosts, postgres_
         ["before_migrate", f"{homes[0]}/current", "test", first, first_commit, first, "running"]
     ]
     assert not any(os.path.exists(Path(home) / "pwned") for home in homes)
+
+
+def test_a_hook_in_a_release_reads_env_file_first():
+    moment = hooks.Moment("staging", "r", "c", None, "running")
+    [(_, command)] = hooks.steps("before_migrate", ["./x"], "/srv/r", moment, "shared/.env")
+    assert render(command) == (
+        "cd /srv/r && set -a && . ../../shared/.env && set +a && env DEPLOY_ENV=staging "
+        "DEPLOY_RELEASE=r DEPLOY_COMMIT=c DEPLOY_PREVIOUS= DEPLOY_OUTCOME=running sh -c ./x"
+    )
