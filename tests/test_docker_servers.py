@@ -30,11 +30,11 @@ def test_dockerd_answers_with_the_pinned_compose(docker_server: DockerServer) ->
 
 
 def pinned(name: str) -> str:
-    """The version requirements.txt pins ``name`` to."""
-    for line in (Path(__file__).parents[1] / "requirements.txt").read_text().splitlines():
+    """The version requirements-test.txt (the test tools) pins ``name`` to."""
+    for line in (Path(__file__).parents[1] / "requirements-test.txt").read_text().splitlines():
         if line.startswith(f"{name}=="):
             return line.split("==", 1)[1].strip()
-    raise AssertionError(f"{name} is not pinned in requirements.txt")
+    raise AssertionError(f"{name} is not pinned in requirements-test.txt")
 
 
 def test_a_dockerd_that_cannot_start_says_why(monkeypatch) -> None:
