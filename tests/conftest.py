@@ -38,14 +38,19 @@ def mysql_server() -> Iterator[MariaDBServer]:
 
 # --- throwaway OpenSSH servers ---
 # Real sshd processes on 127.0.0.x loopback addresses, stopped at the end of the session;
-# see tests/servers/sshd.py. They need root: without it these tests are skipped.
+# see tests/servers/sshd.py. They need root: without it the suite fails, loudly, rather than
+# passing with its SSH half skipped.
 
 
 @pytest.fixture(scope="session")
 def sshd_servers() -> Iterator[SshdServers]:
     """A factory: ``sshd_servers.start(address="127.0.0.2", port=None) -> SshdServer``."""
     if os.geteuid() != 0:
-        pytest.skip("the OpenSSH test servers need root (sshd privilege separation, root login)")
+        pytest.fail(
+            "the OpenSSH test servers need root (sshd privilege separation, root login): "
+            "run the suite as root (make test in a container or VM), not as a user",
+            pytrace=False,
+        )
     servers = SshdServers.create()
     try:
         yield servers
