@@ -6,6 +6,7 @@ from pathlib import Path
 
 import fabric
 import pytest
+from fault_report import fault_verdicts, pytest_configure, pytest_terminal_summary  # noqa: F401
 from servers import MariaDBServer, PostgresServer
 from servers.sshd import SshdServer, SshdServers
 
