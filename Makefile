@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-.PHONY: venv system-packages test lint format demo bench
+.PHONY: venv system-packages test faults lint format demo bench
 
 venv: $(STAMP)
 
@@ -27,6 +27,10 @@ format: venv
 
 test: lint
 	$(PYTHON) -m pytest
+
+# Every cell of the fault matrix (tests/fault_matrix.py), then the matrix printed.
+faults: venv
+	$(PYTHON) -m pytest tests/test_faults.py -m faults -q
 
 demo: venv
 	$(PYTHON) scripts/demo.py

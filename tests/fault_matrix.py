@@ -188,6 +188,9 @@ def play(stage: Stage, cell: Cell) -> Verdict:
     run = start(stage, case, fault)
     try:
         verdict.exit_code = inject(stage, case, fault, run)
+    except AssertionError as error:  # the fault could not be delivered as planned
+        verdict.problems.append(str(error).splitlines()[0])
+        verdict.exit_code = unblock(stage, run)
     finally:
         stage.points.release_all()
         for host in stage.hosts:
@@ -210,7 +213,9 @@ def play(stage: Stage, cell: Cell) -> Verdict:
 def start(stage: Stage, case: StepCase, fault: str) -> FabRun:
     """fab on a terminal; the step's pause armed (its fault comes once it is reached)."""
     args = [case.operation, "--env=test"]
-    if case.pause != "prompt":
+    if case.pause == "prompt":
+        stage.write_inventory(confirm="type-env")
+    else:
         args.append("--yes")
     if fault != "failure" and case.pause not in ("prompt", "history"):
         stage.points.pause(case.pause)
@@ -240,6 +245,17 @@ def inject(stage: Stage, case: StepCase, fault: str, run: FabRun) -> int:
     code = run.wait()
     stage.hosts[case.drop].start()
     return code
+
+
+def unblock(stage: Stage, run: FabRun) -> int | None:
+    """Let fab end wherever it waits; its exit code (None: it had to be killed)."""
+    stage.points.release_all()
+    if stage.history_pause is not None:
+        stage.history_pause.go()
+    try:
+        return run.wait()
+    except AssertionError:
+        return None
 
 
 def reach(stage: Stage, case: StepCase, run: FabRun, prompt: str | None) -> None:

@@ -90,7 +90,9 @@ class Stage:
         self.postgres.execute(self.fleet.db, RESOURCE, [name])
         self.postgres.execute(self.fleet.db, ASSET, [name, name])
 
-    def write_inventory(self, served: bool = True, healthchecks=None, **keys) -> None:
+    def write_inventory(
+        self, served: bool = True, healthchecks=None, confirm: str = "none", **keys
+    ) -> None:
         """The stage's inventory: fault points in manage, build and restart; each host's
         health check (``healthchecks``: others, in host order); then ``keys``.
         ``served=False``: no restart and no health check (before gunicorn runs)."""
@@ -99,7 +101,7 @@ class Stage:
         more = {"restart": [points.restart()]} if served else {}
         self.fleet.write_inventory(
             manage=points.manage(self.fleet.manage_command),
-            confirm="none",
+            confirm=confirm,
             build=[points.command("build")],
             per_host=[{"healthcheck": check} for check in checks] if served else None,
             **more,
