@@ -20,6 +20,8 @@ ROW = (
     "VALUES ('{name}', 'k', '2026-01-01 00:00:00', TRUE)"
 )
 
+WITH_HOMEPAGE = ROW.replace("is_active)", "is_active, homepage)").replace("TRUE)", "TRUE, 'h')")
+
 
 @dataclass
 class Database:
@@ -93,7 +95,7 @@ def test_first_deploy_a_migration_and_a_rollback(database: Database, hosts, tmp_
     second = deployed(fleet, "deploy")
     assert second != first
     assert "homepage" in database.columns("resource")
-    database.execute(ROW.format(name="between"))
+    database.execute(WITH_HOMEPAGE.format(name="between"))
 
     assert deployed(fleet, "rollback") == first
     assert "homepage" not in database.columns("resource")
