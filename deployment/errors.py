@@ -76,6 +76,10 @@ class SchemaMismatch(DeployError):
     """``verify_schema`` found problems (its report says which)."""
 
 
+class Attention(DeployError):
+    """``fab status``: the environment needs attention (its verdict says why)."""
+
+
 class PlanRefused(DeployError):
     """The plan would stop a deploy (``--dry-run`` says why)."""
 
@@ -117,7 +121,8 @@ class StepFailed(DeployError):
     """A step of an operation failed; the steps done were undone as far as possible.
 
     ``error`` is what the step raised, ``outcome`` what ran and what was undone. A declined
-    confirmation (4) and a lost lock (3) keep their meaning; any other failed step is a 1.
+    confirmation (4), a lost lock (3) and a signal (130, 143) keep their meaning; any other
+    failed step is a 1.
     """
 
     def __init__(self, step: str, error: BaseException, outcome):
@@ -126,4 +131,5 @@ class StepFailed(DeployError):
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
-        return self.error.exit_code if isinstance(self.error, NotConfirmed | LockHeld) else 1
+        kept = NotConfirmed | LockHeld | Interrupted
+        return self.error.exit_code if isinstance(self.error, kept) else 1

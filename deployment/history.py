@@ -24,8 +24,8 @@ from .hosts import Host
 from .layout import Layout
 from .remote.commands import Command, all_of, append_to, either, quiet, to_file
 
-EVENTS = ("deploy", "rollback", "migrate", "restore", "backup", "unlock", "override")
-OUTCOMES = ("success", "failed", "rolled_back")
+EVENTS = ("deploy", "rollback", "migrate", "restore", "backup", "unlock", "override", "recover")
+OUTCOMES = ("success", "failed", "rolled_back", "inconsistent")
 MAX_MESSAGE = 10_000  # characters; a line travels as one command-line argument
 
 

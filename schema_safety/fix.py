@@ -1,9 +1,11 @@
 """verify_schema --fix: write the migrations that repair the drift. Never touches the database.
 
-First the migrations makemigrations would write for models changed without
-one; then, per app whose history lies (migrations recorded as applied, schema
-absent), one repair migration of ``RepairModel`` operations, which check the
-live schema when applied and leave the migration state as it is.
+First the migrations makemigrations would write for models changed without one; then, per app
+whose history lies (migrations recorded as applied, schema absent), one repair migration of
+plain ``RunSQL`` operations: Django's own DDL for the migration state, each guarded by a test
+of the catalog (guards.py) so it changes nothing where the schema already matches. RunSQL
+never moves the migration state, and reversing it leaves the repaired schema, which is what
+the state said all along. The migration needs nothing but Django.
 """
 
 from __future__ import annotations
@@ -12,36 +14,85 @@ import os
 from io import StringIO
 
 from django.core.management import call_command
-from django.db.migrations import Migration
+from django.db import migrations
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import MigrationWriter
 
-from .operations import REPAIRABLE, RepairModel
+from . import repairs
+from .guards import guard
 from .problems import Problem
 
 HISTORY_LIES = "History lies"
+HEADER = """
+# Written by `manage.py verify_schema --fix`: repairs where the database drifted from its
+# migrations ({what}). {how}
+"""
+GUARDED = """Each RunSQL first reads the catalog and alters only what
+# drifted, so it changes nothing elsewhere. It never moves the migration state, and reversing
+# it keeps the repaired schema (the state never said the drift existed)."""
+UNGUARDED = """SQLite cannot test its schema before altering it: apply
+# this migration to the database it was written from only (reversing it brings the drift back)."""
 
 
 def write_fixes(connection, app_configs, result, *, dry_run: bool):
-    """Yield one line per migration written (or that would be written)."""
+    """Yield one line per migration written (or that would be written), or not repaired."""
     labels = [config.label for config in app_configs]
     yield from _missing_migrations(labels, dry_run)
-    repairs = _repairs_by_app(result.problems)
-    if not repairs:
-        return
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    for app_label, models in sorted(repairs.items()):
-        if app_label not in loader.migrated_apps:
-            yield f"{app_label}: no migrations module; cannot write a repair migration\n"
-            continue
-        yield _write_repair(loader, app_label, models, dry_run)
+    drift = _drift_by_app(result.problems)
+    if drift:
+        yield from _repairs(connection, drift, result.problems, dry_run)
     for problem in result.problems:
         if problem.kind == "type_mismatch" and HISTORY_LIES in (problem.hint or ""):
             yield (
                 f"not repaired: {problem.message}; write an AlterField/RunSQL migration "
                 f"by hand (changing a type may rewrite the table)\n"
             )
+
+
+def _repairs(connection, drift, problems: list[Problem], dry_run: bool):
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    state_apps = loader.project_state().apps
+    for app_label, models in sorted(drift.items()):
+        if app_label not in loader.migrated_apps:
+            yield f"{app_label}: no migrations module; cannot write a repair migration\n"
+            continue
+        found = {
+            state_apps.get_model(app_label, name): drifted
+            for name, drifted in sorted(models.items())
+        }
+        planned, notes = _planned(connection, found, problems)
+        yield from notes
+        if planned:
+            operations = [operation for operation, _, _ in planned]
+            guarded = all(ok for _, ok, _ in planned)
+            yield _write(loader, app_label, sorted(models), operations, guarded, dry_run)
+            yield from (f"  - {description}\n" for _, _, description in planned)
+
+
+def _planned(connection, found, problems: list[Problem]):
+    """(RunSQL, guarded, description) per repair of the drifted models, and what is not repaired."""
+    planned, notes = [], []
+    for model, drifted in found.items():
+        renames = _renames(drifted, problems)
+        model_repairs, model_notes = repairs.for_model(connection, model, drifted, renames)
+        notes += model_notes
+        for repair in model_repairs:
+            operation, guarded = _run_sql(connection, model, repair)
+            planned.append((operation, guarded, repair.description))
+    return planned, notes
+
+
+def _run_sql(connection, model, repair: repairs.Repair):
+    """The repair as a RunSQL, and whether it is guarded.
+
+    Guarded, reversing keeps the repair (the state never said the drift existed); unguarded,
+    reversing brings the drift back, so that applying it again works.
+    """
+    sql, guarded = guard(connection.vendor, list(repair.probes), list(repair.statements))
+    undo = migrations.RunSQL.noop if guarded else list(repair.undo)
+    hints = {"model_name": model._meta.model_name}
+    return migrations.RunSQL(sql, undo, hints=hints), guarded
 
 
 def _missing_migrations(labels, dry_run: bool):
@@ -56,18 +107,24 @@ def _missing_migrations(labels, dry_run: bool):
             yield f"{prefix}: {line.strip()}\n"
 
 
-def _repairs_by_app(problems: list[Problem]) -> dict[str, dict[str, dict[str, str]]]:
-    """app -> model -> renames, for problems whose story is "history lies"."""
-    repairs: dict[str, dict[str, dict[str, str]]] = {}
+def _drift_by_app(problems: list[Problem]) -> dict[str, dict[str, list[Problem]]]:
+    """app -> model -> the problems whose story is "history lies" and that a repair can fix."""
+    drift: dict[str, dict[str, list[Problem]]] = {}
     for problem in problems:
         story = problem.hint or ""
-        if problem.kind not in REPAIRABLE or HISTORY_LIES not in story or not problem.app:
-            continue
-        renames = repairs.setdefault(problem.app, {}).setdefault(problem.model, {})
+        if problem.kind in repairs.REPAIRABLE and HISTORY_LIES in story and problem.app:
+            drift.setdefault(problem.app, {}).setdefault(problem.model, []).append(problem)
+    return drift
+
+
+def _renames(model_problems: list[Problem], problems: list[Problem]) -> dict[str, str]:
+    """old column -> column the model expects, where the old one is a likely rename."""
+    renames = {}
+    for problem in model_problems:
         old = _renamed_from(problem, problems)
         if old:
             renames[old] = problem.column
-    return repairs
+    return renames
 
 
 def _renamed_from(problem: Problem, problems: list[Problem]) -> str | None:
@@ -83,19 +140,24 @@ def _renamed_from(problem: Problem, problems: list[Problem]) -> str | None:
     return None
 
 
-def _write_repair(loader, app_label: str, models: dict[str, dict[str, str]], dry_run: bool):
+def _write(loader, app_label: str, models: list[str], operations, guarded: bool, dry_run: bool):
     leaves = loader.graph.leaf_nodes(app_label)
     number = max((MigrationAutodetector.parse_number(name) or 0) for _, name in leaves) + 1
-    migration = Migration(f"{number:04d}_schema_safety_repair", app_label)
+    migration = migrations.Migration(f"{number:04d}_schema_safety_repair", app_label)
     migration.dependencies = list(leaves)
-    migration.operations = [
-        RepairModel(model, renames=renames or None) for model, renames in sorted(models.items())
-    ]
+    migration.operations = operations
     writer = MigrationWriter(migration)
+    what = ", ".join(models)
     if not dry_run:
         os.makedirs(os.path.dirname(writer.path), exist_ok=True)
         with open(writer.path, "w", encoding="utf-8") as handle:
-            handle.write(writer.as_string())
+            handle.write(_with_header(writer.as_string(), what, guarded))
     prefix = "would write" if dry_run else "wrote"
-    models_text = ", ".join(sorted(models))
-    return f"{prefix}: {writer.path} (repair of {models_text}; applies only where drifted)\n"
+    where = "applies only where drifted" if guarded else "for this database only (SQLite)"
+    return f"{prefix}: {writer.path} (repair of {what}; {where})\n"
+
+
+def _with_header(text: str, what: str, guarded: bool) -> str:
+    first, _, rest = text.partition("\n")
+    header = HEADER.format(what=what, how=GUARDED if guarded else UNGUARDED)
+    return first + header + rest

@@ -1,9 +1,9 @@
-"""Migration operations written by ``verify_schema --fix``.
+"""``RepairModel``, which ``verify_schema --fix`` wrote before it wrote plain RunSQL.
 
-``RepairModel`` brings one model's table to what the migration state says it
-is, on whatever database it runs: it reads the live catalog first, repairs only
-what is missing there (so a database without the drift is left untouched), uses
-the schema editor, and leaves the migration state unchanged.
+Kept so that repair migrations written by those versions still load and apply; new repairs
+need nothing but Django (fix.py). ``RepairModel`` brings one model's table to what the
+migration state says it is, on whatever database it runs: it reads the live catalog first,
+repairs only what is missing there, and leaves the migration state unchanged.
 """
 
 from __future__ import annotations
@@ -13,17 +13,8 @@ from django.db.migrations.operations.base import Operation
 from .compare import compare_table
 from .expected import describe_model
 from .introspection import backend
+from .repairs import REPAIRABLE
 from .schema import Table
-
-REPAIRABLE = (
-    "missing_table",
-    "missing_column",
-    "null_mismatch",
-    "missing_foreign_key",
-    "missing_unique",
-    "missing_index",
-    "missing_check",
-)
 
 
 class RepairModel(Operation):

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Ensure the Debian packages the test suite needs: database servers, OpenSSH, git, and what
-# building mysqlclient takes. Quick and silent when everything is installed.
+# Ensure the Debian packages the test suite needs: database servers, OpenSSH, git, Docker's
+# daemon and debootstrap (for the locally made base image), and what building mysqlclient takes.
+# Quick and silent when everything is installed.
 set -euo pipefail
 
 wanted=(mariadb-server mariadb-client openssh-server openssh-client git libmariadb-dev pkg-config
-    build-essential python3-dev)
+    build-essential python3-dev docker.io debootstrap debian-archive-keyring)
 
 missing=()
 

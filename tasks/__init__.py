@@ -8,6 +8,7 @@ from .deploy import deploy
 from .history import history
 from .migrate import migrate
 from .predeploy import predeploy
+from .recover import recover
 from .releases import releases
 from .rollback import rollback
 from .status import status
@@ -18,6 +19,7 @@ ns = Collection(
     predeploy,
     deploy,
     rollback,
+    recover,
     migrate,
     verify,
     history,

@@ -8,13 +8,13 @@ from rich.markup import escape
 from deployment.database import backups as engine
 from deployment.errors import UsageError
 from deployment.layout import Layout
-from deployment.operations import runner
 from deployment.operations.backup import Restore, TakeBackup
 
 from . import backup_list, progress, render
 from . import environment as environments
 from .confirm import confirmer
 from .errors import reported
+from .operate import perform
 
 ENV = {"env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST"}
 JSON = {"json": "print the result as one JSON document on stdout, nothing else"}
@@ -37,9 +37,7 @@ def backup(c, env=None, json=False, lock_wait=0):
     host = environments.connector(c, environment)(environment.primary)
     work = TakeBackup(environment, host, working=progress.working)
     try:
-        manifest = runner.perform(
-            work, connect=environments.reconnector(c, environment), wait_seconds=float(lock_wait)
-        )
+        manifest = perform(c, environment, work, progress.Steps(), lock_wait)
     finally:
         host.close()
     if json:
@@ -99,9 +97,7 @@ def restore(c, env=None, backup=None, yes=False, lock_wait=0):
     host = environments.connector(c, environment)(environment.primary)
     work = Restore(environment, host, ref=backup, working=progress.working, confirm=confirm)
     try:
-        safety = runner.perform(
-            work, connect=environments.reconnector(c, environment), wait_seconds=float(lock_wait)
-        )
+        safety = perform(c, environment, work, progress.Steps(), lock_wait)
     finally:
         host.close()
     render.out.print(

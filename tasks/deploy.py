@@ -5,8 +5,7 @@ from __future__ import annotations
 from fabric import task
 
 from deployment.checks import promotion_gate as promotion
-from deployment.errors import PlanRefused, StepFailed
-from deployment.operations import runner
+from deployment.errors import PlanRefused
 from deployment.operations.deploy import Deployment
 from deployment.releases.worktree import check_ref
 
@@ -14,6 +13,7 @@ from . import environment as environments
 from . import progress, render
 from .confirm import confirmer
 from .errors import reported
+from .operate import perform
 
 
 @task(
@@ -80,13 +80,5 @@ def deploy(
         if deployment.blocked:  # said once, by render.dry_run
             raise PlanRefused()
         return
-    try:
-        done = runner.perform(
-            deployment,
-            connect=environments.reconnector(c, environment),
-            wait_seconds=float(lock_wait),
-        )
-    except StepFailed as failure:
-        render.deploy_failed(failure, failure.done)
-        raise
+    done = perform(c, environment, deployment, deployment.notify, lock_wait)
     render.deployed(done, json_output=json)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fabric import task
 
-from deployment.operations import runner
 from deployment.operations.migrate import SafeMigration
 
 from . import environment as environments
 from . import progress, render
 from .confirm import confirmer
 from .errors import reported
+from .operate import perform
 
 
 @task(
@@ -42,6 +42,5 @@ def migrate(c, env=None, yes=False, dry_run=False, lock_wait=0, skip_verificatio
     if dry_run:
         render.plan(work.rehearse())
         return
-    reconnect = environments.reconnector(c, environment)
-    done = runner.perform(work, connect=reconnect, wait_seconds=float(lock_wait))
+    done = perform(c, environment, work, work.notify, lock_wait)
     render.migrated(done)

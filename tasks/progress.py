@@ -16,6 +16,7 @@ from .render import err
 STYLE = {"done": "green", "failed": "bold red", "undone": "yellow", "undo failed": "bold red"}
 RUNNING = {"start": "running", "undo": "undoing"}  # states that last until the next one
 PROMPTING = {"confirm"}
+ON_PRIMARY = {"migrate", "backup", "database", "verify", "plan", "checks", "restore"}
 
 
 def _spinner() -> Progress:
@@ -44,15 +45,32 @@ class Steps:
 
     def __init__(self) -> None:
         self._progress: Progress | None = None
+        self.current: str | None = None  # the step running now
 
     def __call__(self, step: str, state: str) -> None:
         self._stop()
+        self.current = step if state in RUNNING else None
         if state in RUNNING and step not in PROMPTING and err.is_terminal:
             self._progress = _spinner()
             self._progress.start()
             self._progress.add_task(f"{RUNNING[state]} [bold]{step}[/]", total=None)
         elif state not in RUNNING:
             err.print(f"[{STYLE.get(state, 'dim')}]{state:>9}[/] {step}")
+
+    def stopping(self, where: str):
+        """What the engine calls on a first Ctrl-C or SIGTERM (``Stop(said=...)``)."""
+
+        def said(signum: int) -> None:
+            self._stop()
+            running = self.current or "the current step"
+            host = where if running in ON_PRIMARY else "the hosts"
+            err.print(
+                f"[bold yellow]stopping after the current step[/] ({running} is running on "
+                f"{host}; it will finish there), then undoing what was done; a second signal "
+                "exits at once and leaves the rest to fab recover"
+            )
+
+        return said
 
     def _stop(self) -> None:
         if self._progress is not None:

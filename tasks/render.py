@@ -9,6 +9,9 @@ from dataclasses import replace
 from rich.console import Console
 from rich.table import Table
 
+from deployment.errors import Inconsistent, StepFailed
+from deployment.operations.recover_records import said
+
 NEW_BACKUP = "(taken before migrating)"  # what --dry-run shows for the backup not yet taken
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
@@ -94,6 +97,12 @@ def plan(summary) -> None:
                 f"[red]{_escape(danger)}[/]" if danger else "",
             )
         err.print(table)
+        partial = [f"{m['app']}.{m['name']}" for m in migrations if m.get("atomic") is False]
+        if partial and not backwards:
+            err.print(
+                f"not atomic: {', '.join(partial)}; if one stops half way, the backup is "
+                "restored (after a safety backup)"
+            )
     else:
         err.print("no migrations to apply")
     strategy = summary.strategy or plan_.strategy or "reverse migrations"
@@ -120,6 +129,28 @@ def dry_run(env: str, summary, blocked: str | None) -> None:
         "made from a throwaway copy of the release, now removed; nothing else was changed "
         "(the hosts' mirrors of the repository were brought up to date)."
     )
+
+
+def failed(env: str, operation, error) -> None:
+    """What a failed operation did, before the one error line: for a deploy, what ran and
+    what was undone (the check after it passed); for any, what does not hold when it left
+    the environment inconsistent."""
+    cause = getattr(error, "failure", error)
+    if isinstance(cause, StepFailed) and getattr(cause, "done", None) is not None:
+        if isinstance(error, Inconsistent):
+            err.print(
+                f"[bold red]deploy to {env} failed at {cause.step}[/]: {_escape(str(cause.error))}"
+            )
+            if cause.done.undo_failures:
+                failures = "; ".join(cause.done.undo_failures)
+                err.print(f"[bold red]could not undo[/]: {_escape(failures)}")
+        else:
+            deploy_failed(cause, cause.done)
+    if isinstance(error, Inconsistent):
+        err.print(f"[bold red]left inconsistent[/]: {_escape(error.verdict.problem)}")
+        err.print(
+            f"the journal stays on the primary and the lock is kept for fab recover --env={env}"
+        )
 
 
 def deploy_failed(failure, done) -> None:
@@ -181,6 +212,12 @@ def rolled_back(done) -> None:
         else (f"every host on {done.release}")
     )
     out.print(f"[bold green]rolled back[/] {done.env} {moved}; {database}")
+    if done.safety:
+        out.print(
+            f"the data it replaced is in safety backup {done.safety}: "
+            f"fab restore --env={done.env} --backup={done.safety}",
+            soft_wrap=True,
+        )
     steps_summary(done.durations_ms)
 
 
@@ -188,4 +225,14 @@ def migrated(done) -> None:
     out.print(
         f"[bold green]migrated[/] {done.env}: {', '.join(done.applied) or 'nothing to apply'}"
     )
+    steps_summary(done.durations_ms)
+
+
+def recovered(done, work) -> None:
+    out.print(f"[bold green]recovered[/] {done.env}: {_escape(said(work))}", soft_wrap=True)
+    if done.restored:
+        out.print(f"database restored from backup {done.restored} (after a safety backup)")
+    elif done.reversed or done.applied:
+        moved = [*done.reversed, *done.applied]
+        out.print(f"migrations moved: {', '.join(moved)}", soft_wrap=True)
     steps_summary(done.durations_ms)

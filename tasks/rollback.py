@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fabric import task
 
-from deployment.operations import runner
 from deployment.operations.rollback import Rollback
 
 from . import environment as environments
 from . import progress, render
 from .confirm import confirmer
 from .errors import reported
+from .operate import perform
 
 
 @task(
@@ -35,6 +35,5 @@ def rollback(c, env=None, to=None, yes=False, lock_wait=0):
     confirm = confirmer(environment, yes)
     hosts = environments.connect_all(c, environment)
     work = Rollback(environment, hosts, confirm, to=to, notify=progress.Steps())
-    reconnect = environments.reconnector(c, environment)
-    done = runner.perform(work, connect=reconnect, wait_seconds=float(lock_wait))
+    done = perform(c, environment, work, work.notify, lock_wait)
     render.rolled_back(done)

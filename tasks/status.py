@@ -6,13 +6,14 @@ from fabric import task
 from rich.markup import escape
 
 from deployment import lock
+from deployment.errors import Attention, HostsUnreachable, Inconsistent
 from deployment.status import gather as engine
 from deployment.status.reports import status_report
 
 from . import environment as environments
 from . import render
 from .errors import reported
-from .releases import HELP, unreachable
+from .releases import HELP
 
 
 @task(help=HELP)
@@ -20,8 +21,9 @@ from .releases import HELP, unreachable
 def status(c, env=None, json=False):
     """Show what each host serves, who holds the deploy lock, the last event, and a verdict.
 
-    Exit 0, or 2 when a host could not be reached (the others are shown); the JSON
-    document's ``ok`` says whether the environment needs attention.
+    Exit 0 fine, 1 it needs attention (the verdict says why), 2 a host could not be reached
+    (the others are shown), 5 inconsistent: hosts on different releases, or an interrupted
+    operation's journal (``fab recover`` repairs).
 
         fab status --env=production
         fab -H web2.example.com status --json
@@ -34,7 +36,7 @@ def status(c, env=None, json=False):
         render.as_json(report)
     else:
         _show_status(report, primary.lock)
-    unreachable(states)
+    _exit(report["exit_code"])
 
 
 def _show_status(report: dict, info: lock.LockInfo | None) -> None:
@@ -67,4 +69,13 @@ def _lock(info: lock.LockInfo | None) -> str:
         text += f", pid {info.pid} on {info.host}"
     if info.idle_seconds is not None:
         text += f", last refreshed {lock.duration(info.idle_seconds)} ago"
+    if info.left_for_recover:
+        return text + " (left for fab recover)"
     return text + (" (holder looks gone: fab unlock)" if info.stale else "")
+
+
+def _exit(code: int) -> None:
+    """The verdict was printed: only the exit code is left to give."""
+    errors = {1: Attention, 2: HostsUnreachable, 5: Inconsistent}
+    if code in errors:
+        raise errors[code]()

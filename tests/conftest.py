@@ -8,6 +8,8 @@ import fabric
 import pytest
 from fault_report import fault_verdicts, pytest_configure, pytest_terminal_summary  # noqa: F401
 from servers import MariaDBServer, PostgresServer
+from servers.dockerd import DockerServer
+from servers.images import CMS_REQUIREMENTS, BaseImage, import_base_image, wheelhouse
 from servers.sshd import SshdServer, SshdServers
 
 from deployment.hosts import Host, KnownHosts, connect
@@ -35,6 +37,38 @@ def mysql_server() -> Iterator[MariaDBServer]:
         yield server
     finally:
         server.stop()
+
+
+# --- a throwaway Docker daemon ---
+# A real dockerd (vfs storage, host networking only) with Compose v2 as its CLI plugin, stopped
+# at the end of the session; see tests/servers/dockerd.py. It needs root and docker.io: when it
+# cannot start, the tests that use it fail (they are never skipped).
+
+
+@pytest.fixture(scope="session")
+def docker_server() -> Iterator[DockerServer]:
+    """A brand-new dockerd: ``env`` (DOCKER_HOST, DOCKER_CONFIG) reaches it from any docker CLI,
+    ``run(*args, cwd=None, env=None, check=True)`` runs ``docker ARGS...`` against it."""
+    server = DockerServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_server: DockerServer) -> BaseImage:
+    """The locally made base image in ``docker_server``: ``.name`` (``schema-safety-base:<suite>``,
+    the Dockerfiles' default ``BASE_IMAGE``), ``.python``. The first run on a machine pays for
+    debootstrap; later runs import the tarball cached in the system temp folder."""
+    return import_base_image(docker_server)
+
+
+@pytest.fixture(scope="session")
+def cms_wheels(base_image: BaseImage) -> Path:
+    """A wheelhouse of examples/cms/requirements.txt for the base image's Python (cached in the
+    system temp folder): the ``wheels/`` of the example project's build context."""
+    return wheelhouse(CMS_REQUIREMENTS, base_image)
 
 
 # --- throwaway OpenSSH servers ---

@@ -63,10 +63,10 @@ def test_a_host_dropping_during_go_live_is_reported_and_recoverable(fleet, hosts
 
     What fab does: it cannot switch the lost host back, so it puts the first host forward
     on the new release again (the fleet is never left mixed) and leaves the migration
-    applied (no host serves a release whose migrations are not applied); it releases the
-    lock, exits 1, names the host and says what to run. Recovery, once the host is back:
-    ``fab status`` agrees every host serves the new release; ``fab rollback`` brings code and
-    database back, and ``fab deploy`` goes forward again.
+    applied (no host serves a release whose migrations are not applied). It cannot check
+    the lost host, so it does not claim the environment consistent: exit 5, the journal and
+    the lock stay for ``fab recover``, which (once the host is back) finishes the deploy
+    forward. Then either way out works: ``fab rollback`` and ``fab deploy``.
     """
     before = _deployed(fleet, postgres_server)
     rows = sql(postgres_server, fleet, "SELECT count(*) FROM resource")
@@ -81,26 +81,37 @@ def test_a_host_dropping_during_go_live_is_reported_and_recoverable(fleet, hosts
     _wait_for(marker, process)
     hosts[1].stop()
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 1, stderr
+    assert process.returncode == 5, stderr
     assert "failed at go live: lost the connection to 127.0.0.24" in stderr
-    assert "could not undo" in stderr and "cannot switch back 127.0.0.24" in stderr
-    assert "migrations left applied" in stderr and "fab deploy --env=test" in stderr
-    assert "Traceback" not in stderr
+    assert "cannot switch back 127.0.0.24" in stderr
+    assert "left inconsistent: cannot tell what 127.0.0.24" in stderr
+    assert "fab recover --env=test" in stderr and "Traceback" not in stderr
     new = live(fleet)[1]
     assert live(fleet) == [new, new] and new != before[1]  # the whole fleet on the new release
     assert "homepage" in columns(postgres_server, fleet)  # the lost host's release needs it
     assert sql(postgres_server, fleet, "SELECT count(*) FROM resource") == rows
-    assert not lock_held(fleet)
+    assert lock_held(fleet) and (fleet.deploy_to[0] / ".deploy" / "journal.json").exists()
+    assert events(fleet)[-1]["outcome"] == "inconsistent"
 
     hosts[1].start()
     status = fleet.fab("status", "--env=test", "--json")
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 5, status.stderr
     report = json.loads(status.stdout)
     assert [h["current"] for h in report["hosts"]] == [new, new]
-    assert report["lock"] is None
+    assert report["journal"]["release"] == new and "fab recover" in report["verdict"]
+    refused = fleet.fab("deploy", "--env=test", "--yes")
+    assert refused.returncode == 3 and "fab recover --env=test" in refused.stderr
+
+    fleet.write_inventory(confirm="none")
+    recovered = fleet.fab("recover", "--env=test", "--yes")
+    assert recovered.returncode == 0, recovered.stderr
+    assert "forward, every host on " + new in recovered.stdout
+    assert live(fleet) == [new, new] and not lock_held(fleet)
+    assert not (fleet.deploy_to[0] / ".deploy" / "journal.json").exists()
+    assert [e["event"] for e in events(fleet)[-2:]] == ["deploy", "recover"]
+    assert json.loads(fleet.fab("status", "--env=test", "--json").stdout)["ok"] is True
 
     # Either way out works: a rollback brings the code and the database back ...
-    fleet.write_inventory(confirm="none")
     done = fleet.fab("rollback", "--env=test", "--yes")
     assert done.returncode == 0, done.stderr
     assert live(fleet) == before

@@ -41,6 +41,7 @@ FLEET = {  # the same, on the docs' hosts
     (RUNBOOK, "A schema mismatch is detected"): "test_runbook_schema_mismatch",
     (RUNBOOK, "A deploy failed during the migration"): "test_runbook_failed_migration",
     (RUNBOOK, "A host is unreachable in the middle of a deploy"): "test_runbook_host",
+    (RUNBOOK, "The environment is left inconsistent (exit 5): fab recover"): "test_runbook_host",
     (RUNBOOK, "A stale lock"): "test_runbook_stale_lock",
     (RUNBOOK, "Restore from a backup"): "test_runbook_restore",
     (RUNBOOK, "Emergencies: skipping the checks"): "test_runbook_restore",
@@ -208,6 +209,7 @@ def test_runbook_host(fleet):
         },
         after={"fab deploy --env=production": drop.disarm},
     )
+    fleet.play_section(RUNBOOK, "The environment is left inconsistent (exit 5): fab recover")
 
 
 def test_runbook_stale_lock(fleet):

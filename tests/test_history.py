@@ -191,3 +191,21 @@ def test_fab_history_shows_a_table(fleet: Fleet) -> None:
         "    release 20260502120000-0000001  commit 0000000  backup backup-1",
         "    [bold]not markup[/]",
     ]
+
+
+def test_a_release_is_bad_after_a_failed_deploy_until_a_later_one_of_it_succeeds():
+    from deployment.releases.records import bad_releases
+
+    def event(kind, outcome, release, previous=None):
+        return Event(kind, outcome, env="prod", release=release, previous_release=previous)
+
+    events = [
+        event("deploy", "success", "r1"),
+        event("deploy", "inconsistent", "r2"),
+        event("deploy", "failed", "r3"),
+    ]
+    assert bad_releases(events) == {"r2", "r3"}
+    events.append(event("deploy", "success", "r2"))  # fab recover finished it forward
+    assert bad_releases(events) == {"r3"}
+    events.append(event("rollback", "success", "r1", previous="r2"))
+    assert bad_releases(events) == {"r2", "r3"}

@@ -126,9 +126,9 @@ def _add_homepage(origin: Origin) -> None:
     origin.commit("homepage")
 
 
-def _json(fleet, *args) -> dict:
+def _json(fleet, *args, expect: int = 0) -> dict:
     done = fleet.fab(*args, "--env=test", "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == expect, done.stderr
     return json.loads(done.stdout)
 
 
@@ -190,7 +190,8 @@ def test_status_shows_who_holds_the_lock_and_when_the_holder_looks_gone(fleet):
 
         an_hour_ago = time.time() - 3600
         os.utime(folder / "info.json", (an_hour_ago, an_hour_ago))
-        report = _json(fleet, "status")
+        report = _json(fleet, "status", expect=1)  # needs attention
+        assert report["exit_code"] == 1
         assert report["lock"]["stale"] is True
         assert report["ok"] is False and "fab unlock --env=test" in report["verdict"]
     finally:

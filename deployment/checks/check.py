@@ -41,6 +41,7 @@ class Facts:
     local: bool = False  # this machine, no SSH
     promote_from: str | None = None
     source: promotions.Source | None = None  # promote_from's history, primary only
+    env: str = "?"
 
     def deployed(self) -> bool:
         current = self.sections.get("current")

@@ -6,11 +6,18 @@ primary or before the first deploy, and fail together without a report or a data
 
 from __future__ import annotations
 
+from .. import journal
 from ..remote.round_trip import Section
 from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
 
 
 def database(facts: Facts) -> list[Check]:
+    checks = _database(facts)
+    interrupted = _interrupted(facts) if facts.primary else None
+    return [interrupted if c.name == "schema" and interrupted else c for c in checks]
+
+
+def _database(facts: Facts) -> list[Check]:
     names = ("schema", "migrations", "critical_relationships", "admin_user")
     if not facts.primary:
         return [Check(n, SKIP, f"checked on the primary, {facts.primary_name}") for n in names]
@@ -24,6 +31,19 @@ def database(facts: Facts) -> list[Check]:
         detail = (report.get("connectivity") or {}).get("detail", "database unreachable")
         return [Check(n, FAIL, detail) for n in names]
     return [_schema(report), _migrations(report), _critical(report), _admin(report)]
+
+
+def _interrupted(facts: Facts) -> Check | None:
+    """An interrupted operation's journal: the schema may be half way; recover first."""
+    answer = facts.sections.get("journal")
+    found = journal.parse(answer.output, facts.env) if answer is not None and answer.ok else None
+    if found is None:
+        return None
+    detail = (
+        f"an interrupted {found.task} of {found.release or '?'} (at {found.step}) left its "
+        f"journal: fab recover --env={facts.env}"
+    )
+    return Check("schema", FAIL, detail)
 
 
 def _django_failure(answer: Section | None) -> str:

@@ -10,10 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .. import journal
 from ..errors import ConnectionFailed
 from ..layout import Layout
 from ..remote import django
-from ..remote.round_trip import Section, ask
+from ..remote.round_trip import Question, Section, ask
 from . import evaluate
 from . import promotion_gate as promotion
 from .check import FAIL, Check, Facts
@@ -108,6 +109,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
     )
     if primary:
         questions.append(django_question(layout, environment.manage))
+        questions.append(Question("journal", journal.read_command(layout)))
     sections = ask(host, questions)
     django = _report_json(sections.get("django")) if primary else None
     return Facts(
@@ -120,6 +122,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
         django=django,
         local=spec.is_local,
         promote_from=environment.promote_from,
+        env=environment.name,
         source=promoted.result() if primary and environment.promote_from else None,
     )
 

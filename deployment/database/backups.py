@@ -29,6 +29,7 @@ def take(host, layout: Layout, release_path: str, manage: str, backup_id: str, c
         commit,
         "--verify",
         accept=(0, 1),
+        detached_in=layout,
     )
     verification = manifest.pop("verification", None)
     if verification is None:  # the backup itself failed
@@ -62,13 +63,24 @@ def manifest_path(layout: Layout, backup_id: str) -> str:
     return posixpath.join(layout.backups, f"{backup_id}.json")
 
 
+def safety_id(backup_id: str, now: datetime | None = None) -> str:
+    """The id of the safety backup taken before restoring ``backup_id``."""
+    return f"safety-{(now or datetime.now(UTC)):%Y%m%d%H%M%S}-before-restoring-{backup_id}"
+
+
 def restore(
-    host, layout: Layout, release_path: str, manage: str, backup_: dict, commit: str
+    host,
+    layout: Layout,
+    release_path: str,
+    manage: str,
+    backup_: dict,
+    commit: str,
+    safety: str | None = None,
 ) -> dict:
-    """Restore ``backup_`` after a safety backup of the data as it is now; the safety manifest."""
+    """Restore ``backup_`` after a safety backup (id ``safety``, commit ``commit``: the data as
+    it is now, and the code it goes with); the safety backup's manifest."""
     verify(host, layout, release_path, manage, backup_["id"])  # before touching anything
-    safety_id = f"safety-{datetime.now(UTC):%Y%m%d%H%M%S}-before-restoring-{backup_['id']}"
-    safety = take(host, layout, release_path, manage, safety_id, commit)
+    kept = take(host, layout, release_path, manage, safety or safety_id(backup_["id"]), commit)
     django.run_json(
         host,
         release_path,
@@ -77,8 +89,18 @@ def restore(
         "--manifest",
         manifest_path(layout, backup_["id"]),
         "--yes",
+        detached_in=layout,
     )
-    return safety
+    return kept
+
+
+def read_manifest(host, layout: Layout, backup_id: str) -> dict:
+    """One backup's manifest; DeployError when it is missing or unreadable."""
+    path = manifest_path(layout, backup_id)
+    document = django.parse(host.run(["cat", path]).stdout)
+    if document is None:
+        raise DeployError(f"no readable manifest {path} on {host.name}")
+    return document
 
 
 def manual_id(now: datetime | None = None) -> str:

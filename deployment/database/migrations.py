@@ -3,10 +3,11 @@ the plan, ``locked_migrate``, and the way back from a migrate."""
 
 from __future__ import annotations
 
-from ..errors import RemoteCommandFailed
+from ..errors import DeployError, RemoteCommandFailed
 from ..layout import Layout
 from ..remote import django
 from . import backups
+from .verify import verify
 
 
 def plan(host, release_path: str, manage: str, *targets: str) -> dict:
@@ -15,9 +16,12 @@ def plan(host, release_path: str, manage: str, *targets: str) -> dict:
     return django.run_json(host, release_path, manage, "migration_plan", *args)
 
 
-def migrate(host, release_path: str, manage: str, *targets: str) -> dict:
-    """``migrate`` once, on this host, under the database's advisory lock."""
-    return django.run_json(host, release_path, manage, "locked_migrate", *targets)
+def migrate(host, layout: Layout, release_path: str, manage: str, *targets: str) -> dict:
+    """``migrate`` once, on this host, under the database's advisory lock; detached from
+    the session, so that a lost connection or a killed orchestrator never cuts it short."""
+    return django.run_json(
+        host, release_path, manage, "locked_migrate", *targets, detached_in=layout
+    )
 
 
 def state_targets(before: dict, after: dict) -> list[str]:
@@ -26,21 +30,44 @@ def state_targets(before: dict, after: dict) -> list[str]:
 
 
 def bring_back(
-    host, layout: Layout, release_path: str, manage: str, plan_, backup_: dict | None
+    host,
+    layout: Layout,
+    release_path: str,
+    manage: str,
+    plan_,
+    backup_: dict | None,
+    matches: str | None = None,
 ) -> tuple[list[str], str | None]:
     """Undo a migrate: reverse migrations when all are reversible, else restore the backup.
 
-    ``plan_``: the ``Plan`` that ran. Returns (reversed migrations, restored backup id).
+    ``plan_``: the ``Plan`` that ran. ``matches``: the release (path) whose models the
+    database must match afterwards, the one served before. Reverse migrations are checked
+    against it: when they fail or leave the schema otherwise (a non-atomic migration that
+    stopped half way, a RunSQL without a reverse), the backup is restored, after a safety
+    backup. Returns (reversed migrations, restored backup id).
     """
     if plan_ is None:
         return [], None
-    targets = state_targets(dict(plan_.before), dict(plan_.after))
+    reversed_, why = [], "irreversible migrations"
     if plan_.reversible:
-        if not targets:
-            return [], None
-        report = migrate(host, release_path, manage, *targets)
-        return report["reversed"], None
+        try:
+            reversed_ = _reverse(host, layout, release_path, manage, plan_)
+            if matches is None:
+                return reversed_, None
+            verify(host, matches, manage, system_checks=False)
+            return reversed_, None
+        except DeployError as error:
+            why = f"reverse migrations did not bring the schema back ({error})"
     if backup_ is None:
-        raise RemoteCommandFailed("irreversible migrations and no backup to restore")
+        raise RemoteCommandFailed(f"{why} and no backup to restore")
     backups.restore(host, layout, release_path, manage, backup_, backup_["commit"])
-    return [], backup_["id"]
+    if matches is not None:
+        verify(host, matches, manage, system_checks=False)
+    return reversed_, backup_["id"]
+
+
+def _reverse(host, layout: Layout, release_path: str, manage: str, plan_) -> list[str]:
+    targets = state_targets(dict(plan_.before), dict(plan_.after))
+    if not targets:
+        return []
+    return migrate(host, layout, release_path, manage, *targets)["reversed"]

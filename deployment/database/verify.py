@@ -28,3 +28,11 @@ def verify(
         raise DeployError(f"verify_schema: {'; '.join(errors[:3])}")
     if not checks.get("ok"):
         raise DeployError(f"manage.py check --deploy: {checks.get('detail') or 'failed'}")
+
+
+def errors(host, release_path: str, manage: str) -> list[dict]:
+    """The error-severity problems ``verify_schema`` finds with this release's models."""
+    document = django.run_json(
+        host, release_path, manage, "verify_schema", "--format", "json", accept=(0, 1)
+    )
+    return [p for p in document.get("problems", []) if p.get("severity") == "error"]

@@ -40,7 +40,7 @@ from .info import (
 )
 from .lock import Lock
 from .signals import terminate_as_interrupt
-from .state import check_all, clear, status
+from .state import check_all, clear, orphaned, status
 
 __all__ = [
     "Holder",
@@ -60,6 +60,7 @@ __all__ = [
     "info_path",
     "lost_message",
     "note_path",
+    "orphaned",
     "parse_status",
     "refresh_command",
     "release_command",

@@ -30,18 +30,18 @@ def acquire_command(layout: Layout, payload: str) -> Command:
 
 
 def refresh_command(layout: Layout, token: str, payload: str) -> Command:
-    return _if_ours(layout, token, _write(payload, info_path(layout)))
+    return if_ours(layout, token, _write(payload, info_path(layout)))
 
 
 def release_command(layout: Layout, token: str) -> Command:
-    return _if_ours(layout, token, ["rm", "-rf", layout.lock])
+    return if_ours(layout, token, ["rm", "-rf", layout.lock])
 
 
 def clear_command(layout: Layout, token: str | None, note: str) -> Command:
     remove = all_of(_write(note, note_path(layout)), ["rm", "-rf", layout.lock])
     if token is None:  # no readable info.json: nothing to compare
         return all_of(["test", "-d", layout.lock], remove)
-    return _if_ours(layout, token, remove)
+    return if_ours(layout, token, remove)
 
 
 def status_command(layout: Layout) -> Command:
@@ -56,7 +56,7 @@ def status_command(layout: Layout) -> Command:
     )
 
 
-def _if_ours(layout: Layout, token: str, command: Command) -> Command:
+def if_ours(layout: Layout, token: str, command: Command) -> Command:
     """Run ``command`` only while info.json carries ``token``; else exit ``NOT_OURS``."""
     mine = json.dumps({"token": token})[1:-1]
     check = quiet(["grep", "-qF", mine, info_path(layout)])

@@ -45,6 +45,7 @@ class LockInfo:
     age_seconds: float | None = None  # since it was taken
     idle_seconds: float | None = None  # since its last heartbeat
     stale_after: float = STALE_AFTER
+    left_for_recover: bool = False  # kept by an operation that ended inconsistent
 
     @property
     def stale(self) -> bool:
@@ -62,6 +63,8 @@ def held_message(info: LockInfo, env: str, on_host: bool = False) -> str:
     text = f"deploy lock on {env}{where} held by {info.holder()} since {info.time or '?'}"
     if info.idle_seconds is not None:
         text += f", last refreshed {duration(info.idle_seconds)} ago"
+    if info.left_for_recover:
+        return text + f"; left by an operation that ended inconsistent: fab recover --env={env}"
     if info.stale or info.operator is None:
         gone = f"no heartbeat for {duration(info.idle_seconds)}" if info.stale else "no info"
         text += f"; holder looks gone ({gone}); if so: fab unlock --env={env} --reason=..."
@@ -90,6 +93,7 @@ def parse_status(where: str, output: str, stale_after: float = STALE_AFTER) -> L
         age_seconds=_difference(clock, _epoch(data.get("time"))),
         idle_seconds=_difference(clock, _number(mtime)),
         stale_after=stale_after,
+        left_for_recover=data.get("left_for_recover") is True,
     )
 
 

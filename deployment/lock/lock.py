@@ -13,8 +13,9 @@ from ..errors import DeployError, LockHeld, RemoteCommandFailed
 from ..history import timestamp
 from ..hosts import Host, Result
 from ..layout import Layout
-from .commands import acquire_command, release_command
-from .heartbeat import Heartbeat
+from ..remote.commands import Command
+from .commands import acquire_command, if_ours, refresh_command, release_command
+from .heartbeat import Heartbeat, lost_message
 from .info import (
     NOT_OURS,
     POLL_SECONDS,
@@ -24,7 +25,7 @@ from .info import (
     Holder,
     held_message,
 )
-from .state import cannot_message, status
+from .state import cannot_message, clear, orphaned, status
 
 
 class Lock:
@@ -41,6 +42,7 @@ class Lock:
         *,
         connect: Callable[[], Host] | None = None,
         wait_seconds: float = 0,
+        take_over: bool = False,
         refresh_seconds: float = REFRESH_SECONDS,
         stale_after: float = STALE_AFTER,
         poll_seconds: float = POLL_SECONDS,
@@ -50,6 +52,8 @@ class Lock:
         self.wait_seconds, self.refresh_seconds = wait_seconds, refresh_seconds
         self.stale_after, self.poll_seconds = stale_after, poll_seconds
         self.held = False
+        self.take_over = take_over  # fab recover: a lock whose holder is gone is taken over
+        self.kept = False  # left on the host for fab recover
         self.release_error: DeployError | None = None
         self._since = timestamp()
         self._heartbeat = Heartbeat(
@@ -94,15 +98,44 @@ class Lock:
                     message = cannot_message("create", self.layout, self.host, result)
                     raise RemoteCommandFailed(message)
                 continue
+            gone = orphaned(info) if self.take_over else None
+            if gone:
+                clear(self.host, self.layout, self.holder.operator, f"taken over: {gone}")
+                continue
             failures, remaining = 0, deadline - time.monotonic()
             if remaining <= 0:
                 raise LockHeld(held_message(info, self.holder.env))
             time.sleep(min(self.poll_seconds, remaining))
 
     def check(self) -> None:
-        """Raise ``LockHeld`` if the lock was cleared (``fab unlock``) while we held it."""
+        """Raise ``LockHeld`` if the lock was cleared (``fab unlock``) while we held it
+        (as the heartbeat last saw it: no round trip)."""
         if self._lost is not None:
             raise LockHeld(self._lost)
+
+    def while_held(self, command: Command) -> None:
+        """Run ``command`` on the lock's host only if the lock is still ours, in one round
+        trip (the journal is written this way before each step); ``LockHeld`` if it is not."""
+        self.check()
+        result = self.host.run(if_ours(self.layout, self.token, command), timeout=TIMEOUT)
+        if result.exit_code == NOT_OURS:
+            raise LockHeld(lost_message(self.host, self.layout, self.token, self.holder.env))
+        if not result.ok:
+            detail = result.stderr.strip() or f"exit status {result.exit_code}"
+            raise RemoteCommandFailed(
+                f"cannot write {self.layout.lock} on {self.host.name}: {detail}"
+            )
+
+    def keep(self) -> None:
+        """Leave the lock on the host for ``fab recover`` (the operation ended inconsistent):
+        no more heartbeats, and its info says so, so that recover takes it over at once."""
+        if not self.held:
+            return
+        self.held, self.kept = False, True
+        self._heartbeat.stop()
+        with contextlib.suppress(DeployError):
+            payload = self._payload(left_for_recover=True)
+            self.host.run(refresh_command(self.layout, self.token, payload), timeout=TIMEOUT)
 
     def release(self, quiet: bool = False) -> bool:
         """Remove the lock if it is still ours; True if removed. ``quiet``: never raise."""
@@ -139,6 +172,8 @@ class Lock:
                     self.host.run(release_command(self.layout, self.token), timeout=TIMEOUT)
             raise
 
-    def _payload(self) -> str:
+    def _payload(self, left_for_recover: bool = False) -> str:
         info = {"token": self.token, "time": self._since, "refreshed": timestamp()}
+        if left_for_recover:
+            info["left_for_recover"] = True
         return json.dumps({**dataclasses.asdict(self.holder), **info}, sort_keys=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -44,6 +46,29 @@ def clear(host: Host, layout: Layout, who: str, why: str) -> LockInfo | None:
     if not result.ok:
         raise RemoteCommandFailed(cannot_message("remove", layout, host, result))
     return info
+
+
+def orphaned(info: LockInfo) -> str | None:
+    """Why a lock's holder is known to be gone (None: it may still run): left for
+    ``fab recover`` by an operation that ended inconsistent, no heartbeat for too long, or
+    a process of this machine that no longer exists."""
+    if info.left_for_recover:
+        return f"left for fab recover by {info.holder()}"
+    if info.stale:
+        return f"no heartbeat from {info.holder()} for {int(info.idle_seconds or 0)} s"
+    if info.host == socket.gethostname() and info.pid and not _alive(info.pid):
+        return f"{info.holder()}'s process {info.pid} on {info.host} is gone"
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_all(

@@ -15,9 +15,13 @@ from ..database import backups
 from ..errors import NotConfirmed
 from ..hosts import Host
 from ..inventory import Environment
+from ..journal import Journal
 from ..releases import records
 from ..releases.current import Live, live
+from . import consistency
+from .consistency import Verdict
 from .fleet import OnPrimary
+from .steps import Step, execute
 from .summary import Summary
 
 
@@ -41,14 +45,25 @@ class _OnPrimary(OnPrimary):
     def prepare(self, held: lock.Lock) -> None:
         """Nothing to do before it runs."""
 
-    def record_success(self, result) -> None:
+    def journal(self, step: str) -> Journal | None:
+        return None  # a backup changes neither code nor database
+
+    def verdict(self) -> Verdict:
+        hosts = {self.environment.primary.name: self.host}
+        return consistency.check(self.environment, hosts)
+
+    def record_success(self, result, verdict: Verdict | None) -> None:
         history.record(self.host, self.primary_layout, self.event("success", self.message))
 
-    def record_failure(self, error: BaseException) -> None:
-        if self.current is None:  # failed before the live release was read: as before
+    def record_failure(self, error: BaseException, verdict: Verdict | None) -> None:
+        if self.current is None:  # failed before the live release was read: nothing to say
             return
-        why = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
-        history.record(self.host, self.primary_layout, self.event("failed", why))
+        if isinstance(error, KeyboardInterrupt):
+            why = "interrupted"
+        else:
+            why = str(getattr(error, "error", error))  # a failed step: what it raised
+        outcome = "failed" if verdict is None or verdict.consistent else "inconsistent"
+        history.record(self.host, self.primary_layout, self.event(outcome, why))
 
     def event(self, outcome: str, message: str | None) -> history.Event:
         return history.Event(
@@ -66,7 +81,7 @@ class _OnPrimary(OnPrimary):
 class TakeBackup(_OnPrimary):
     """A verified backup, taken with the live release's code; ``run`` returns its manifest."""
 
-    def run(self) -> dict:
+    def run(self, before) -> dict:
         self.current = live(self.host, self.primary_layout)
         self.backup_id = backups.manual_id()
         with self.working(f"backing up {self.environment.name}"):
@@ -90,19 +105,44 @@ class Restore(_OnPrimary):
 
     task = "restore"
 
-    def run(self) -> dict:
+    def run(self, before) -> dict:
         layout = self.primary_layout
         current = live(self.host, layout)
         manifest = backups.find(backups.manifests(self.host, layout), self.ref, self.host.name)
         if not self.confirm(self.summary(current, manifest)):
             raise NotConfirmed("not confirmed: nothing was changed")
         self.current, self.backup_id = current, self.ref
+        execute([Step("restore", lambda: self._restore(manifest))], rollback=False, before=before)
+        return self.safety
+
+    safety: dict | None = None
+
+    def _restore(self, manifest: dict) -> None:
+        current = self.current
         with self.working(f"restoring {self.ref} (after a safety backup)"):
-            safety = backups.restore(
-                self.host, layout, current.path, self.environment.manage, manifest, current.commit
+            self.safety = backups.restore(
+                self.host,
+                self.primary_layout,
+                current.path,
+                self.environment.manage,
+                manifest,
+                current.commit,
             )
-        self.message = f"restored {self.ref}; safety backup {safety['id']}"
-        return safety
+        self.message = f"restored {self.ref}; safety backup {self.safety['id']}"
+
+    def journal(self, step: str) -> Journal | None:
+        current = self.current
+        return Journal(
+            task="restore",
+            env=self.environment.name,
+            step=step,
+            release=current.release,
+            commit=current.commit,
+            previous={self.environment.primary.name: current.release},
+            switched=(self.environment.primary.name,),
+            backup=self.ref,
+            code=current.path,
+        )
 
     def summary(self, current: Live, manifest: dict) -> Summary:
         state = (records.read_meta(self.host, self.primary_layout, current.release) or {}).get(

@@ -19,12 +19,14 @@ from ..database.verify import verify
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
+from ..journal import Journal
 from ..releases import mirror, worktree
 from ..releases.worktree import Release
 from ..remote.run import checked
-from . import deploy_records
+from . import consistency, deploy_records
+from .consistency import Verdict
 from .fleet import OnHosts
-from .steps import Outcome, Step, execute
+from .steps import Before, Outcome, Step, execute
 from .summary import Done, Plan, Summary
 
 
@@ -41,6 +43,7 @@ class Deployment(OnHosts):
     force_promotion: bool = False
     ref_given: str | None = None  # --ref as typed (the lock says it); None: the branch
     dry_run: bool = False
+    verified: str | None = None  # the release verify_schema passed for since the database moved
     # What the run found and did, for the report and the history.
     release: Release | None = None
     listings: dict[str, worktree.Listing] = field(default_factory=dict)  # host name -> before
@@ -95,14 +98,34 @@ class Deployment(OnHosts):
             event = deploy_records.event(self, "override", "success", {})
             history.record(self.primary, self.primary_layout, event)
 
-    def run(self) -> Done:
+    def run(self, before: Before) -> Done:
         rollback = self.environment.on_failure == "rollback"
         try:
-            outcome = execute(self.steps(), rollback=rollback, notify=self.notify)
+            outcome = execute(self.steps(), rollback=rollback, notify=self.notify, before=before)
         except StepFailed as failure:
             failure.done = self.done(failure.outcome)
             raise
         return self.done(outcome)
+
+    def journal(self, step: str) -> Journal:
+        release, plan = self.release, self.plan or Plan()
+        return Journal(
+            task="deploy",
+            env=self.environment.name,
+            step=step,
+            release=release.name if release else None,
+            commit=release.commit if release else None,
+            previous=self.previous,
+            switched=tuple(self.switched),
+            backup=self.backup_id,
+            before=plan.before,
+            after=plan.after,
+            reversible=plan.reversible,
+            code=self.new_release_path() if release else None,
+        )
+
+    def verdict(self) -> Verdict:
+        return consistency.check(self.environment, self.hosts, verified=self.verified)
 
     def rehearse(self) -> Summary | None:
         """--dry-run: checks, a throwaway copy of the release, its plan; nothing else changes
@@ -114,11 +137,11 @@ class Deployment(OnHosts):
             self.remove_preview()
         return self.summary() if self.release is not None else None
 
-    def record_success(self, done: Done) -> None:
+    def record_success(self, done: Done, verdict: Verdict) -> None:
         deploy_records.success(self, done.durations_ms)
 
-    def record_failure(self, error: BaseException) -> None:
-        deploy_records.failure(self, error)
+    def record_failure(self, error: BaseException, verdict: Verdict | None) -> None:
+        deploy_records.failure(self, error, verdict)
 
     def done(self, outcome: Outcome) -> Done:
         release = self.release
@@ -256,7 +279,9 @@ class Deployment(OnHosts):
             raise NotConfirmed("not confirmed: nothing was changed")
 
     def migrate(self) -> None:
-        report = migrations.migrate(self.primary, self.new_release_path(), self.environment.manage)
+        self.verified = None  # the database moves: what was verified no longer holds
+        layout, path = self.primary_layout, self.new_release_path()
+        report = migrations.migrate(self.primary, layout, path, self.environment.manage)
         self.applied = report["applied"]
 
     def unmigrate(self) -> None:
@@ -271,6 +296,7 @@ class Deployment(OnHosts):
                 f"{self.release.name}, which needs them; once every host answers: "
                 f"fab status --env={env}, then fab deploy --env={env} or fab rollback --env={env}"
             )
+        previous = self.previous.get(self.environment.primary.name)
         self.reversed, self.restored = migrations.bring_back(
             self.primary,
             self.primary_layout,
@@ -278,10 +304,13 @@ class Deployment(OnHosts):
             self.environment.manage,
             self.plan,
             self.backup,
+            matches=self.primary_layout.release(previous) if previous else None,
         )
+        self.verified = previous
 
     def verify(self) -> None:
         verify(self.primary, self.new_release_path(), self.environment.manage)
+        self.verified = self.release.name
 
     def go_live(self) -> None:
         """Every host switched, restarted and health-checked, in parallel, one round trip each."""

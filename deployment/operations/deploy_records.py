@@ -58,16 +58,21 @@ def success(deployment: Deployment, durations: dict) -> None:
     deployment.each(tidy)
 
 
-def failure(deployment: Deployment, error: BaseException) -> None:
-    """The failed deploy's event; its release's state too when the fleet was left on it."""
+def failure(deployment: Deployment, error: BaseException, verdict) -> None:
+    """The failed deploy's event (``inconsistent`` when the check after it did not pass);
+    its release's state too when the fleet was left on it."""
     outcome_ = getattr(error, "outcome", None)
     undone = outcome_.undone if outcome_ else []
     undo_failures = outcome_.undo_failures if outcome_ else []
     rolled_back = "migrate" in undone or "go live" in undone
     outcome = "rolled_back" if rolled_back and not undo_failures else "failed"
+    if verdict is not None and not verdict.consistent:
+        outcome = "inconsistent"
     message = str(error)
     if undo_failures:
         message += "; could not undo: " + "; ".join(undo_failures)
+    if outcome == "inconsistent":
+        message += f"; left inconsistent: {verdict.problem}"
     durations = outcome_.durations_ms if outcome_ else {}
     failed = event(deployment, "deploy", outcome, durations, message)
     layout = deployment.primary_layout

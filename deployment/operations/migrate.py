@@ -16,9 +16,12 @@ from ..database.verify import verify
 from ..errors import DeployError, NotConfirmed, NothingDeployed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
+from ..journal import Journal
 from ..releases.current import Live, live
+from . import consistency
+from .consistency import Verdict
 from .fleet import OnPrimary
-from .steps import Outcome, Step, execute
+from .steps import Before, Outcome, Step, execute
 from .summary import Done, Plan, Summary
 
 
@@ -35,6 +38,7 @@ class SafeMigration(OnPrimary):
     reversed: list[str] = field(default_factory=list)
     restored: str | None = None
     live: Live | None = None  # the release migrated, read by the first step
+    verified: str | None = None  # verify_schema passed for it since the database last moved
 
     @property
     def path(self) -> str:
@@ -62,10 +66,32 @@ class SafeMigration(OnPrimary):
             override = history.Event("override", "success", self.environment.name, message=message)
             history.record(self.host, self.primary_layout, override)
 
-    def run(self) -> Done:
+    def run(self, before: Before) -> Done:
         rollback = self.environment.on_failure == "rollback"
-        outcome = execute(self.steps(), rollback=rollback, notify=self.notify)
+        outcome = execute(self.steps(), rollback=rollback, notify=self.notify, before=before)
         return self.done(outcome)
+
+    def journal(self, step: str) -> Journal:
+        plan, live_ = self.plan or Plan(), self.live
+        release = live_.release if live_ else None
+        return Journal(
+            task="migrate",
+            env=self.environment.name,
+            step=step,
+            release=release,
+            commit=live_.commit if live_ else None,
+            previous={self.environment.primary.name: release},
+            switched=(self.environment.primary.name,),
+            backup=(self.backup or {}).get("id"),
+            before=plan.before,
+            after=plan.after,
+            reversible=plan.reversible,
+            code=live_.path if live_ else None,
+        )
+
+    def verdict(self) -> Verdict:
+        hosts = {self.environment.primary.name: self.host}
+        return consistency.check(self.environment, hosts, verified=self.verified)
 
     def rehearse(self) -> Summary:
         """--dry-run: verify and plan only; what migrating would do."""
@@ -78,12 +104,13 @@ class SafeMigration(OnPrimary):
             plan=self.plan,
         )
 
-    def record_success(self, done: Done) -> None:
+    def record_success(self, done: Done, verdict: Verdict) -> None:
         self._record("success", done.durations_ms, None)
 
-    def record_failure(self, error: BaseException) -> None:
+    def record_failure(self, error: BaseException, verdict: Verdict | None) -> None:
         durations = error.outcome.durations_ms if isinstance(error, StepFailed) else {}
-        self._record("failed", durations, str(error))
+        outcome = "failed" if verdict is None or verdict.consistent else "inconsistent"
+        self._record(outcome, durations, str(error))
 
     def _record(self, outcome: str, durations: dict, message: str | None) -> None:
         event = history.Event(
@@ -158,7 +185,9 @@ class SafeMigration(OnPrimary):
             raise NotConfirmed("not confirmed: nothing was changed")
 
     def migrate(self) -> None:
-        self.applied = migrations.migrate(self.host, self.path, self.environment.manage)["applied"]
+        self.verified = None  # the database moves
+        layout, manage = self.primary_layout, self.environment.manage
+        self.applied = migrations.migrate(self.host, layout, self.path, manage)["applied"]
 
     def unmigrate(self) -> None:
         self.reversed, self.restored = migrations.bring_back(
@@ -168,7 +197,10 @@ class SafeMigration(OnPrimary):
             self.environment.manage,
             self.plan,
             self.backup,
+            matches=self.path,
         )
+        self.verified = self.live.release
 
     def verify_after(self) -> None:
         verify(self.host, self.path, self.environment.manage)
+        self.verified = self.live.release

@@ -1,10 +1,16 @@
 """Rollback: a release already on the hosts goes live again, with the database state it ran with.
 
-The target is the newest good release older than the current one (or ``--to``).
-The database moves to the state recorded for the target: migrations run with the
-code that has them (the current release going back, the target going forward);
-when a step back is irreversible, the backup taken before the current release
+The target is the newest good release older than the current one (or ``--to``;
+``rollback_choice``). The database moves to the state recorded for the target: migrations
+run with the code that has them (the current release going back, the target going
+forward); when a step back is irreversible, the backup taken before the current release
 migrated is restored, after a safety backup of the data as it is now.
+
+Code and database go in the order that keeps the site up: the older code first when it runs
+on the current schema (``verify_schema`` with its models says so: additive changes), the
+database first when it does not (a dropped column or table comes back from the backup).
+Everything the way back needs (the target on every host, a plan, a backup that verifies)
+is checked before anything changes.
 """
 
 from __future__ import annotations
@@ -14,14 +20,19 @@ from dataclasses import dataclass, field
 
 from .. import history, lock
 from ..database import backups, migrations
+from ..database.verify import errors as verify_errors
 from ..errors import DeployError, NotConfirmed, RemoteCommandFailed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
-from ..releases import records, worktree
-from ..remote.round_trip import Question, ask, new_marker
+from ..journal import Journal
+from . import consistency
+from .consistency import Verdict
 from .fleet import OnHosts
-from .steps import Outcome, Step, execute
+from .rollback_choice import choose
+from .steps import Before, Outcome, Step, execute
 from .summary import Done, Plan, Summary
+
+MISSING = ("missing_table", "missing_column")  # what the target's code would read and not find
 
 
 @dataclass
@@ -36,6 +47,10 @@ class Rollback(OnHosts):
     moves: list[str] = field(default_factory=list)  # app:migration targets
     plan: Plan | None = None
     code_from: str | None = None  # the release whose code moves the database
+    code_first: bool = True  # the target's code runs on the current schema
+    order_reason: str = ""
+    backup: dict | None = None  # the manifest a restore-based way back brings back
+    safety: str | None = None  # the id of the safety backup taken before that restore
     reversed: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)  # going forward (--to a newer release)
     restored: str | None = None
@@ -51,14 +66,9 @@ class Rollback(OnHosts):
     def prepare(self, held: lock.Lock) -> None:
         """Nothing to do before the steps."""
 
-    def run(self) -> Done:
-        """Choose and plan (read-only), then confirm and move code and database.
-
-        Going back, the older code goes live first and the database follows: the older code
-        runs on the newer schema (as it did while the newer release deployed), whereas the
-        newer code fails on the older one. Going forward (``--to`` a newer release), the
-        database moves first, as in a deploy.
-        """
+    def run(self, before: Before) -> Done:
+        """Choose and plan (read-only, with the preflight), then confirm, move code and
+        database in the order the plan chose."""
         read = execute(
             [
                 Step("choose", self.choose, changes=False),
@@ -66,24 +76,47 @@ class Rollback(OnHosts):
             ],
             rollback=False,
             notify=self.notify,
+            before=before,
         )
         database = Step("database", self.move_database)
         go_live = Step("go live", self.go_live, undo=self.go_back)
-        order = [go_live, database] if self.backwards else [database, go_live]
+        order = [go_live, database] if self.code_first else [database, go_live]
+        steps = [Step("confirm", self.ask), *order]
         try:
-            outcome = execute([Step("confirm", self.ask), *order], notify=self.notify)
+            outcome = execute(steps, notify=self.notify, before=before)
         except StepFailed as failure:
             failure.outcome.durations_ms = {**read.durations_ms, **failure.outcome.durations_ms}
             raise
         outcome.durations_ms = {**read.durations_ms, **outcome.durations_ms}
         return self.done(outcome)
 
-    def record_success(self, done: Done) -> None:
+    def journal(self, step: str) -> Journal:
+        have, want = self._state(self.current), self._state(self.target)
+        return Journal(
+            task="rollback",
+            env=self.environment.name,
+            step=step,
+            release=self.target,
+            commit=self._meta(self.target).get("commit"),
+            previous={name: self.current for name in self.hosts},
+            switched=tuple(self.switched),
+            backup=self._backup_id(),
+            before=have,
+            after={app: name for app, name in want.items()},
+            reversible=self._reversible(),
+            code=self.primary_layout.release(self.code_from) if self.code_from else None,
+        )
+
+    def verdict(self) -> Verdict:
+        return consistency.check(self.environment, self.hosts)
+
+    def record_success(self, done: Done, verdict: Verdict) -> None:
         self._record("success", done.durations_ms, None)
 
-    def record_failure(self, error: BaseException) -> None:
-        outcome = getattr(error, "outcome", None)
-        self._record("failed", outcome.durations_ms if outcome else {}, str(error))
+    def record_failure(self, error: BaseException, verdict: Verdict | None) -> None:
+        outcome = "failed" if verdict is None or verdict.consistent else "inconsistent"
+        durations = error.outcome.durations_ms if isinstance(error, StepFailed) else {}
+        self._record(outcome, durations, str(error))
 
     def _record(self, outcome: str, durations: dict, message: str | None) -> None:
         event = history.Event(
@@ -108,65 +141,18 @@ class Rollback(OnHosts):
             applied=tuple(self.applied),
             reversed=tuple(self.reversed),
             restored=self.restored,
+            safety=self.safety if self.restored else None,
             durations_ms=dict(outcome.durations_ms),
         )
-
-    @property
-    def backwards(self) -> bool:
-        return self.plan is not None and self.plan.backwards
 
     # --- steps ---
 
     def choose(self) -> None:
-        """One round trip per host: the releases there; on the primary, with the history and
-        what each release's deploy recorded."""
-        primary = self.environment.primary.name
-        answers = dict(zip(self.hosts, self.each(self._read), strict=True))
-        listings = {name: listing for name, (listing, _, _) in answers.items()}
-        _, events, self.metas = answers[primary]
-        self.current = listings[primary].current
-        everywhere = set.intersection(*(set(listing.releases) for listing in listings.values()))
-        if self.to:
-            if self.to not in everywhere:
-                raise DeployError(
-                    f"release {self.to} is not on every host; releases there: "
-                    f"{', '.join(sorted(everywhere)) or 'none'}"
-                )
-            self.target = self.to
-            return
-        bad = records.bad_releases(events)
-        older = [
-            n for n in sorted(everywhere) if self.current and n < self.current and n not in bad
-        ]
-        if not older:
-            raise DeployError("no earlier good release on every host to roll back to")
-        self.target = older[-1]
-
-    def _read(self, name, host) -> tuple[worktree.Listing, list, dict]:
-        layout, marker = self.layout(name), new_marker()
-        questions = [Question("listing", worktree.listing(layout))]
-        if host is self.primary:
-            questions += [
-                Question("history", history.read_command(layout, None)),
-                Question("metas", records.every_meta_command(layout, marker + "-record")),
-            ]
-        answers = ask(host, questions, marker)
-        for question in questions:
-            answer = answers.get(question.name)
-            if answer is None or not answer.ok:
-                detail = answer.output.strip() if answer else "no answer"
-                raise DeployError(f"reading the {question.name} on {name} failed: {detail}")
-        listing = worktree.parse_listing(answers["listing"].output)
-        if host is not self.primary:
-            return listing, [], {}
-        return (
-            listing,
-            history.parse_lines(answers["history"].output),
-            records.parse_metas(answers["metas"].output, marker + "-record"),
-        )
+        found = choose(self, self.to)
+        self.current, self.target, self.metas = found.current, found.target, found.metas
 
     def make_plan(self) -> None:
-        layout = self.primary_layout
+        """The moves, the code that makes them, the order, and the preflight of the way back."""
         want, have = self._meta(self.target).get("state"), self._meta(self.current).get("state")
         if want is None or have is None or want == have:
             self.moves = []  # the same state, or releases laid out by hand (none recorded)
@@ -175,10 +161,19 @@ class Rollback(OnHosts):
             f"{app}:{name}" for app, name in sorted(want.items()) if have.get(app) != name
         ]
         self.moves += [f"{app}:zero" for app in sorted(set(have) - set(want))]
+        self._plan_moves()
+        self.code_first, self.order_reason = self._order()
+        if not self._reversible():
+            self._preflight_backup()
+
+    def _plan_moves(self) -> None:
         for release in (self.current, self.target):
             try:
                 document = migrations.plan(
-                    self.primary, layout.release(release), self.environment.manage, *self.moves
+                    self.primary,
+                    self.primary_layout.release(release),
+                    self.environment.manage,
+                    *self.moves,
                 )
             except RemoteCommandFailed:
                 continue  # this release's code does not know every target migration
@@ -186,8 +181,38 @@ class Rollback(OnHosts):
             return
         raise DeployError(f"neither {self.current} nor {self.target} can move the database")
 
+    def _order(self) -> tuple[bool, str]:
+        """Code first when the target's models find everything they read in the schema as it
+        is now (going back over additive changes: at worst its inserts miss a new NOT NULL
+        column, briefly); the database first when a table or column they need is gone (the
+        backup brings it back), and always going forward."""
+        if not self.plan.backwards:
+            return False, f"{self.target} is newer: its migrations run first, as in a deploy"
+        path = self.primary_layout.release(self.target)
+        found = verify_errors(self.primary, path, self.environment.manage)
+        missing = [p["message"] for p in found if p.get("kind") in MISSING]
+        if missing:
+            why = f"{self.target} needs what the schema lacks now ({'; '.join(missing[:3])})"
+            return False, f"database first: {why}"
+        note = f"; until the database moves: {'; '.join(p['message'] for p in found[:2])}"
+        return True, f"code first: {self.target} runs on the schema as it is now" + (
+            note if found else ""
+        )
+
+    def _preflight_backup(self) -> None:
+        """The backup a restore-based way back needs is there and verifies, before anything."""
+        backup_id = self._backup_id()
+        if backup_id is None:
+            raise DeployError(
+                f"the way back to {self.target} is irreversible and no backup "
+                f"was recorded for {self.current}; nothing was changed"
+            )
+        layout, manage = self.primary_layout, self.environment.manage
+        backups.verify(self.primary, layout, layout.release(self.code_from), manage, backup_id)
+        self.backup = backups.read_manifest(self.primary, layout, backup_id)
+        self.safety = backups.safety_id(backup_id)
+
     def ask(self) -> None:
-        reverse = (self.plan or Plan()).operations_reversible()
         summary = Summary(
             env=self.environment.name,
             release=self.target,
@@ -196,10 +221,24 @@ class Rollback(OnHosts):
             plan=self.plan,
             backup=self._backup_id(),
             action="roll back",
-            strategy="reverse migrations" if reverse else "restore backup",
+            strategy="reverse migrations" if self._reversible() else "restore backup",
+            notes=self._notes(),
         )
         if not self.confirm(summary):
             raise NotConfirmed("not confirmed: nothing was changed")
+
+    def _notes(self) -> tuple[str, ...]:
+        notes = (f"order: {self.order_reason}",) if self.order_reason else ()
+        if self.backup is None:
+            return notes
+        env = self.environment.name
+        return (
+            *notes,
+            f"the database goes back to backup {self.backup['id']}, taken "
+            f"{self.backup.get('created', '?')}: data written since then is replaced; it is "
+            f"kept in safety backup {self.safety} (fab restore --env={env} "
+            f"--backup={self.safety} brings it back)",
+        )
 
     def move_database(self) -> None:
         if not self.moves:
@@ -207,19 +246,28 @@ class Rollback(OnHosts):
         self.database_moving = True
         layout, manage = self.primary_layout, self.environment.manage
         path = layout.release(self.code_from)
-        if self.plan.operations_reversible():
-            report = migrations.migrate(self.primary, path, manage, *self.moves)
+        if self._reversible():
+            report = migrations.migrate(self.primary, layout, path, manage, *self.moves)
             self.reversed, self.applied = report["reversed"], report["applied"]
             return
-        backup_id = self._backup_id()
-        if backup_id is None:
-            raise DeployError(
-                f"the way back to {self.target} is irreversible and no backup "
-                f"was recorded for {self.current}"
-            )
-        manifest = {"id": backup_id, "commit": self.target}
-        backups.restore(self.primary, layout, path, manage, manifest, self.target)
-        self.restored = backup_id
+        commit = self._meta(self.current).get("commit") or "-"  # the data now goes with it
+        backups.restore(self.primary, layout, path, manage, self.backup, commit, self.safety)
+        self.restored = self.backup["id"]
+        # The backup holds the state before the current release migrated; the target may be
+        # older still (a release in between was bad): from there, migrations reach its state.
+        want = self._state(self.target)
+        targets = [f"{app}:{name}" for app, name in sorted(want.items())]
+        targets += [f"{app}:zero" for app in sorted(set(self._backed_up()) - set(want))]
+        report = migrations.migrate(self.primary, layout, path, manage, *targets)
+        self.reversed, self.applied = report["reversed"], report["applied"]
+
+    def _backed_up(self) -> dict[str, str]:
+        """Each app's last migration in the backup (its manifest lists them)."""
+        listed = (self.backup or {}).get("migrations") or {}
+        return {app: names[-1] for app, names in listed.items() if names}
+
+    def _reversible(self) -> bool:
+        return self.plan is None or self.plan.operations_reversible()
 
     def _backup_id(self) -> str | None:
         return self._meta(self.current).get("backup")
@@ -227,6 +275,9 @@ class Rollback(OnHosts):
     def _meta(self, release: str | None) -> dict:
         """What the deploy of ``release`` recorded (``choose`` read them all), or {}."""
         return self.metas.get(release or "", {})
+
+    def _state(self, release: str | None) -> dict[str, str]:
+        return dict(self._meta(release).get("state") or {})
 
     def go_live(self) -> None:
         self.each(lambda name, host: self.put_live(name, self.target, self.switched))

@@ -34,15 +34,20 @@ class Outcome:
     undo_failures: list[str] = field(default_factory=list)
 
 
+Before = Callable[[Step, bool], None]
+
+
 def execute(
     steps: list[Step],
     *,
     rollback: bool = True,
     dry_run: bool = False,
     notify: Callable[[str, str], None] = lambda step, state: None,
-    between: Callable[[], None] = lambda: None,
+    before: Before = lambda step, undoing: None,
 ) -> Outcome:
-    """Run ``steps``; ``between()`` runs before each (the lock's check), as part of it."""
+    """Run ``steps``; ``before(step, undoing)`` runs ahead of each step and each undo (the
+    journal, the lock's check, a stop asked for). When it refuses a step, that step has not
+    begun: only the steps done are undone."""
     outcome = Outcome()
     done: list[Step] = []
     for step in steps:
@@ -52,29 +57,38 @@ def execute(
                 notify(step.name, "skipped")
                 continue
             action = step.dry_run
+        try:
+            before(step, False)
+        except BaseException as error:
+            _stop(step, error, done, rollback, outcome, notify, before)
         notify(step.name, "start")
         started = time.monotonic()
         try:
-            between()
             action()
-        except BaseException as error:  # Ctrl-C and SIGTERM unwind through here too
+        except BaseException as error:  # KeyboardInterrupt unwinds through here too
             outcome.durations_ms[step.name] = _ms(started)
             notify(step.name, "failed")
-            if rollback:  # the failed step may be half done: its undo runs first
-                _undo(reversed([*done, step]), outcome, notify)
-            raise StepFailed(step.name, error, outcome) from error
+            _stop(step, error, [*done, step], rollback, outcome, notify, before)
         outcome.durations_ms[step.name] = _ms(started)
         notify(step.name, "done")
         done.append(step)
     return outcome
 
 
-def _undo(steps, outcome: Outcome, notify) -> None:
+def _stop(step, error, begun, rollback, outcome, notify, before):
+    """Undo what began (the failed step first: it may be half done), then raise."""
+    if rollback:
+        _undo(reversed(begun), outcome, notify, before)
+    raise StepFailed(step.name, error, outcome) from error
+
+
+def _undo(steps, outcome: Outcome, notify, before: Before) -> None:
     for step in steps:
         if step.undo is None:
             continue
         notify(step.name, "undo")
         try:
+            before(step, True)
             step.undo()
         except Exception as error:  # keep undoing the others; report every failure
             outcome.undo_failures.append(f"{step.name}: {error}")

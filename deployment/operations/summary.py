@@ -83,6 +83,7 @@ class Done:
     applied: tuple[str, ...] = ()
     reversed: tuple[str, ...] = ()
     restored: str | None = None
+    safety: str | None = None  # the safety backup a restore took: the data it replaced
     durations_ms: Mapping[str, int] = field(default_factory=dict)
     undone: tuple[str, ...] = ()
     undo_failures: tuple[str, ...] = ()

@@ -66,10 +66,17 @@ def state_after(plan: dict) -> dict:
 
 
 def bad_releases(events: list[history.Event]) -> set[str]:
-    """Releases that failed, and releases that were rolled back from."""
-    bad = {e.release for e in events if e.event == "deploy" and e.outcome != "success"}
-    bad |= {e.previous_release for e in events if e.event == "rollback" and e.outcome == "success"}
-    return {name for name in bad if name}
+    """Releases whose last deploy did not succeed, and releases that were rolled back from.
+
+    A later successful deploy of the same release (``fab recover`` finishing it) makes it good
+    again; a rollback from it after that makes it bad again."""
+    bad: set[str] = set()
+    for e in events:
+        if e.event == "deploy" and e.release:
+            (bad.discard if e.outcome == "success" else bad.add)(e.release)
+        elif e.event == "rollback" and e.outcome == "success" and e.previous_release:
+            bad.add(e.previous_release)
+    return bad
 
 
 def good_releases(events: list[history.Event]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import RemoteCommandFailed
+from . import detached
 from .commands import fragment, in_dir
 
 
@@ -13,9 +14,19 @@ def command(release_path: str, manage: str, *args: str):
     return in_dir(release_path, fragment(manage, *args))
 
 
-def run_json(host, release_path: str, manage: str, *args: str, accept=(0,)) -> dict:
-    """Run a JSON-speaking management command; its document, or RemoteCommandFailed."""
-    result = host.run(command(release_path, manage, *args))
+def run_json(
+    host, release_path: str, manage: str, *args: str, accept=(0,), detached_in=None
+) -> dict:
+    """Run a JSON-speaking management command; its document, or RemoteCommandFailed.
+
+    ``detached_in`` (a ``Layout``): run it detached from the session (``remote.detached``),
+    for the long steps that must not die with the connection: migrate, backup, restore.
+    """
+    run = command(release_path, manage, *args)
+    if detached_in is not None:
+        result = detached.run(host, detached_in, args[0], run)
+    else:
+        result = host.run(run)
     document = parse(result.stdout)
     if result.exit_code not in accept or document is None:
         detail = (document or {}).get("error") or last_line(result.stderr or result.stdout)

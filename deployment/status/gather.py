@@ -13,12 +13,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .. import history, lock
+from .. import history, journal, lock
 from ..errors import ConnectionFailed
+from ..journal import Journal
 from ..layout import Layout
 from ..releases import records
 from ..releases.worktree import listing, parse_listing
-from ..remote import documents
+from ..remote import detached, documents
 from ..remote.round_trip import Question, ask, new_marker
 
 
@@ -43,6 +44,8 @@ class Primary:
     events: list[history.Event] = field(default_factory=list)
     records: dict[str, dict] = field(default_factory=dict)
     lock: lock.LockInfo | None = None
+    journal: Journal | None = None  # an interrupted operation's
+    running: tuple[str, ...] = ()  # detached steps still running on the primary
 
 
 def host_command(layout: Layout):
@@ -65,6 +68,8 @@ def primary_questions(layout: Layout, want: str, marker: str) -> list[Question]:
     return [
         Question("history", history.read_command(layout, 1)),
         Question("lock", lock.status_command(layout)),
+        Question("journal", journal.read_command(layout)),
+        Question("running", detached.running_command(layout)),
     ]
 
 
@@ -109,6 +114,8 @@ def _primary(name: str, sections: dict, marker: str) -> Primary:
         events=_events(_output(sections, "history")),
         records=documents.parse(_output(sections, "records"), marker + "-record"),
         lock=lock.parse_status(name, lock_section.output) if held else None,
+        journal=journal.parse(_output(sections, "journal")),
+        running=tuple(_output(sections, "running").split()),
     )
 
 

@@ -44,6 +44,9 @@ def status_report(env: str, states: list[HostState], primary: Primary) -> dict:
         "env": env,
         "ok": ok,
         "verdict": verdict,
+        "exit_code": exit_code(states, primary, ok),
+        "journal": primary.journal.as_json() if primary.journal else None,
+        "running": list(primary.running),
         "hosts": [
             {"host": s.host, "current": s.current, "commit": s.commit, "error": s.error}
             for s in states
@@ -60,14 +63,18 @@ def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, st
     info, last = primary.lock, (primary.events[-1] if primary.events else None)
     if unreachable:
         return False, f"cannot reach {', '.join(unreachable)}"
+    if primary.journal is not None:
+        return False, interrupted(env, primary)
     if live == {None}:
         return True, f"nothing deployed on {env} yet"
     if len(live) > 1:
         serving = ", ".join(f"{s.host}: {s.current or 'nothing'}" for s in states)
-        advice = "bring them together with fab rollback --to=RELEASE (one of those) or fab deploy"
+        advice = f"fab recover --env={env} brings them onto the one that matches the database"
         return False, f"hosts serve different releases ({serving}); {advice}"
     if info is not None and (info.stale or info.operator is None):
         return False, lock.held_message(info, env)
+    if info is not None and lock.orphaned(info):
+        return False, f"{lock.orphaned(info)}; fab recover --env={env} takes over"
     if info is not None:
         return True, f"busy: {info.holder()} running since {info.time or '?'}"
     (release,) = live
@@ -75,6 +82,27 @@ def judge(env: str, states: list[HostState], primary: Primary) -> tuple[bool, st
         why = f": {last.message}" if last.message else ""
         return False, f"last {last.event} {last.outcome} at {last.time}{why}; {release} is live"
     return True, f"{release} is live on {len(states)} host(s)"
+
+
+def interrupted(env: str, primary: Primary) -> str:
+    """What the journal says was interrupted, what still runs, and the command to run."""
+    found = primary.journal
+    text = (
+        f"an interrupted {found.task} of {found.release or '?'} (at {found.step}, started "
+        f"{found.started} by {found.operator}) left its journal"
+    )
+    if primary.running:
+        text += f"; {len(primary.running)} remote step(s) still running on the primary"
+    return f"{text}: fab recover --env={env}"
+
+
+def exit_code(states: list[HostState], primary: Primary, ok: bool) -> int:
+    """0 fine, 1 needs attention, 2 a host unreachable, 5 inconsistent or interrupted."""
+    if any(s.error for s in states):
+        return 2
+    if primary.journal is not None or len({s.current for s in states}) > 1:
+        return 5
+    return 0 if ok else 1
 
 
 def _lock(info: lock.LockInfo) -> dict:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.utils.connection import ConnectionDoesNotExist
 
-from ... import conf
+from ... import conf, critical
 from ...report import render_text
 from ...verify import verify
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = (
         "Compare the live database schema with the models: missing or extra tables and "
         "columns, types, nullability, keys, foreign keys, unique constraints, indexes, checks "
-        "and critical relationships. Exit 0 ok, 1 problems, 2 usage or connection error."
+        "and critical relationships. Exit 0 ok, 1 problems, 2 usage or connection error. "
+        "-v0 prints nothing but errors (and the JSON document with --format json)."
     )
     requires_system_checks = []
     requires_migrations_checks = False
@@ -42,9 +43,16 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="APP.MODEL.FIELD",
-            help="A relationship that must hold, in addition to the settings'.",
+            help="A relationship that must hold (repeatable), in addition to "
+            "SCHEMA_SAFETY['CRITICAL_RELATIONSHIPS'].",
         )
-        parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="text: a table per database table (default); json: one JSON document on "
+            "stdout, at every verbosity.",
+        )
         parser.add_argument(
             "--fail-on",
             choices=["error", "warning"],
@@ -63,6 +71,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        check_usage(options)
         connection = connection_for(options["database"])
         app_configs = self._app_configs(options["apps"])
         try:
@@ -93,6 +102,8 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(result.as_json(options["fail_on"]), indent=2))
             return
+        if options["verbosity"] == 0:
+            return
         color = not options.get("no_color") and not os.environ.get("NO_COLOR")
         color = color and (options.get("force_color") or self.stdout.isatty())
         self.stdout.write(render_text(result, color=color, fail_on=options["fail_on"]), ending="")
@@ -102,7 +113,23 @@ class Command(BaseCommand):
 
         stream = self.stderr if options["format"] == "json" else self.stdout
         for line in write_fixes(connection, app_configs, result, dry_run=options["dry_run"]):
-            stream.write(line)
+            if line.startswith("not repaired"):
+                self.stderr.write(line, ending="")
+            elif options["verbosity"] > 0:
+                stream.write(line, ending="")
+
+
+def check_usage(options) -> None:
+    """Options that make no sense together, or name what does not exist: exit 2."""
+    if options["dry_run"] and not options["fix"]:
+        raise CommandError("--dry-run only goes with --fix", returncode=2)
+    for spec in options["critical"]:
+        try:
+            critical.resolve(spec, apps)
+        except critical.BadSpec as error:
+            raise CommandError(
+                f"--critical {error}; name a foreign key as app_label.Model.field", returncode=2
+            ) from None
 
 
 def connection_for(alias: str):
