@@ -311,7 +311,9 @@ def expect_live(stage: Stage, cell: Cell, verdict: Verdict, before: Snapshot) ->
 
 
 def expect_history(stage: Stage, cell: Cell, verdict: Verdict, before: Snapshot) -> list[str]:
-    """The events since the cell began tell what happened."""
+    """The events since the cell began tell what happened: the operation's own event (unless
+    fab was killed, or the primary, which holds the history, was down), and recover's, which
+    names the operation it finished or undid."""
     done = stage.fleet.fab("history", "--env=test", "--json", "--limit=0")
     if done.returncode != 0:
         return [f"fab history exit {done.returncode}: {last_line(done.stderr)}"]
@@ -321,7 +323,10 @@ def expect_history(stage: Stage, cell: Cell, verdict: Verdict, before: Snapshot)
     if verdict.recover_code is not None:
         if not told or told[-1] != ("recover", "success"):
             return [f"history {told}: the last event is not a successful recover"]
-        if verdict.exit_code == 5 and (operation, "inconsistent") not in told:
+        if not (events[-1].get("message") or "").startswith(f"{operation} of "):
+            return [f"recover's event does not name the {operation} it recovered"]
+        primary_reachable = cell.fault == "drop" and cell.case.drop != 0
+        if verdict.exit_code == 5 and primary_reachable and (operation, "inconsistent") not in told:
             return [f"history {told}: no {operation} event with outcome inconsistent"]
         return []
     if not any(kind == operation and outcome in UNDONE for kind, outcome in told):
