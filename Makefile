@@ -56,7 +56,7 @@ format: venv
 test: lint test-django6
 	$(PYTHON) -m pytest
 
-# Every cell of the fault matrix (tests/fault_matrix.py), then the matrix printed.
+# Every cell of the fault matrix (tests/fault_cases.py), then the matrix printed.
 faults: venv
 	$(PYTHON) -m pytest tests/test_faults.py -m faults -q
 

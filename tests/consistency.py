@@ -2,7 +2,7 @@
 
 Every host serves the same release; ``verify_schema`` run with that release's code finds no
 error; the sites answer with that release and can read every column they need; no row was
-lost; no lock and no journal are left; ``fab status`` agrees.
+lost; no lock, no journal and no detached remote step still running are left.
 
     before = Snapshot.take(fleet, postgres_server)
     ... an operation, a fault, maybe fab recover ...
@@ -33,6 +33,29 @@ def journal(fleet: Fleet) -> Path:
 def locks(fleet: Fleet) -> list[str]:
     """The hosts (deploy_to folder names) where a deploy lock is left."""
     return [d.name for d in fleet.deploy_to if (d / ".deploy" / "lock").exists()]
+
+
+def running_steps(fleet: Fleet) -> list[str]:
+    """Detached remote steps (``<deploy_to>/.deploy/steps/*``) with no exit status yet whose
+    process is alive."""
+    found = []
+    for deploy_to in fleet.deploy_to:
+        for step in sorted((deploy_to / ".deploy" / "steps").glob("*/")):
+            pid = (step / "pid").read_text().strip() if (step / "pid").exists() else ""
+            if not (step / "status").exists() and pid.isdigit() and alive(int(pid)):
+                found.append(step.name)
+    return found
+
+
+def alive(pid: int | None) -> bool:
+    """The process runs (a zombie nobody reaped has ended)."""
+    if pid is None:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def history_lines(fleet: Fleet) -> int:
@@ -86,6 +109,7 @@ def inconsistencies(fleet: Fleet, postgres, before: Snapshot, sites=()) -> list[
     found += [f"deploy lock left on {name}" for name in locks(fleet)]
     if journal(fleet).exists():
         found.append("journal left on the primary")
+    found += [f"remote step {name} still runs" for name in running_steps(fleet)]
     if release is not None:
         found += schema_problems(fleet, release)
     for site, expected in zip(sites, serving, strict=False):

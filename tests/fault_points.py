@@ -20,12 +20,12 @@ live in one folder on this machine (the hosts are on loopback, so they see it to
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import subprocess
 import time
 from pathlib import Path
 
+from consistency import alive
 from servers.wsgi import GRACEFUL_TIMEOUT, RESTART
 
 DEADLINE = 120.0
@@ -203,57 +203,3 @@ class Points:
                 path.rmdir()
             elif path not in (self.script, self.reload):
                 path.unlink()
-
-
-def alive(pid: int | None) -> bool:
-    """The process runs (a zombie nobody reaped has ended)."""
-    if pid is None:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-class HistoryPause:
-    """Pause the first reader of the primary's history file (``cat``): the file becomes a
-    named pipe until ``go`` gives the reader the history and puts the file back."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.text = b""
-        self.writer: int | None = None
-
-    def arm(self) -> None:
-        self.text = self.path.read_bytes() if self.path.exists() else b""
-        self.path.unlink(missing_ok=True)
-        os.mkfifo(self.path)
-
-    def reached(self) -> bool:
-        """A reader has the pipe open (then a writer may open it without blocking)."""
-        if self.writer is None:
-            with contextlib.suppress(OSError):  # ENXIO: nobody reads yet
-                self.writer = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-        return self.writer is not None
-
-    def wait(self, process: subprocess.Popen) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not self.reached():
-            assert process.poll() is None, f"fab ended (exit {process.returncode}) first"
-            assert time.monotonic() < deadline, f"nobody read {self.path}"
-            time.sleep(0.05)
-
-    def go(self) -> None:
-        """The history back as a file; the paused reader gets its text."""
-        if not self.path.is_fifo():
-            return
-        spare = self.path.with_name(self.path.name + ".restored")
-        spare.write_bytes(self.text)
-        spare.replace(self.path)
-        if self.writer is not None:
-            with contextlib.suppress(OSError):  # the reader may be gone (its host went down)
-                os.set_blocking(self.writer, True)
-                os.write(self.writer, self.text)
-            os.close(self.writer)
-            self.writer = None

@@ -7,7 +7,8 @@ tests/conftest.py imports these hooks; ``test_faults.py`` appends each cell's ve
 from __future__ import annotations
 
 import pytest
-from fault_matrix import Verdict, table
+from fault_cases import DEPLOY, FAULTS, ROLLBACK
+from fault_matrix import Verdict
 
 VERDICTS = pytest.StashKey[list[Verdict]]()
 
@@ -27,3 +28,34 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if verdicts:
         terminalreporter.section("fault matrix: step x fault -> outcome")
         terminalreporter.write_line(table(verdicts))
+
+
+def table(verdicts: list[Verdict]) -> str:
+    """The matrix as printed by ``make faults``: step x fault -> outcome."""
+    rows = [("operation", "step", *FAULTS)]
+    found = {(v.cell.case.operation, v.cell.case.step, v.cell.fault): v for v in verdicts}
+    for case in DEPLOY + ROLLBACK:
+        cells = [found.get((case.operation, case.step, fault)) for fault in FAULTS]
+        if not any(cells):
+            continue
+        rows.append((case.operation, case.step, *(describe(v) for v in cells)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    failing = [v for v in verdicts if not v.holds]
+    lines.append("")
+    lines.append(
+        f"{len(verdicts) - len(failing)} of {len(verdicts)} cells hold; "
+        "cell: exit code [-> recover exit] ok|FAILS"
+    )
+    lines += [f"  {v.cell.id}: {'; '.join(v.problems)}" for v in failing]
+    return "\n".join(lines)
+
+
+def describe(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "-"
+    text = f"exit {verdict.exit_code}"
+    if verdict.recover_code is not None:
+        text += f" -> recover {verdict.recover_code}"
+    return text + (" ok" if verdict.holds else " FAILS")

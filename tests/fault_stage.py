@@ -16,9 +16,10 @@ from pathlib import Path
 
 from consistency import TABLES, table_columns
 from deploying import add_field, make_fleet
-from fault_points import HistoryPause, Points, migration_source
+from fault_points import Points, migration_source
 from fleet import Fleet
 from project import ROOT
+from read_pause import ReadPause
 from servers.wsgi import WsgiServer
 
 ADDRESSES = ("127.0.0.61", "127.0.0.62")
@@ -40,7 +41,7 @@ class Stage:
     points: Points
     sites: list[WsgiServer] = field(default_factory=list)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # release A's tables
-    history_pause: HistoryPause | None = None
+    history_pause: ReadPause | None = None
 
     @classmethod
     def build(cls, folder: Path, sshd_servers, postgres) -> Stage:
@@ -128,6 +129,7 @@ class Stage:
         self.points.release_all()
         self.points.settle()
         self.points.clear()
+        self.history_pause = None
         for host in self.hosts:
             host.start()
         for site in self.sites:

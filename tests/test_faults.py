@@ -4,14 +4,15 @@ hosts serving the example project with gunicorn, and PostgreSQL. After each faul
 ``fab recover`` where it was needed, the fleet must be consistent (tests/consistency.py), no
 row lost, no lock or journal left, and the history must tell what happened.
 
-``make faults`` plays the whole matrix (tests/fault_matrix.py) and prints it; ``make test``
+``make faults`` plays the whole matrix (tests/fault_cases.py) and prints it; ``make test``
 plays one cell per fault kind (the others are marked ``faults_full``).
 """
 
 from __future__ import annotations
 
 import pytest
-from fault_matrix import CELLS, play
+from fault_cases import CELLS
+from fault_matrix import play
 from fault_stage import Stage
 
 # One cell per fault kind in make test: a failing non-atomic migration (undo must escalate
