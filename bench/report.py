@@ -97,7 +97,16 @@ def verdicts(results: list[SizeResult]) -> list[str]:
                 f"{r.models} models: verify_schema elapsed_ms {elapsed} "
                 f"(target < {TARGET_ELAPSED_MS}): {'met' if met else 'NOT met'}"
             )
+    lines.append(_queries_verdict(results))
     return lines
+
+
+def _queries_verdict(results: list[SizeResult]) -> str:
+    """verify_schema's query count at each size, which must not grow with the models."""
+    counts = [r.ours["queries"] for r in results]
+    sizes = ", ".join(f"{r.models} models: {n}" for r, n in zip(results, counts, strict=True))
+    constant = len(set(counts)) == 1
+    return f"verify_schema queries ({sizes}): {'constant, met' if constant else 'NOT constant'}"
 
 
 def show(console: Console, *tables: Table) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from . import compare_keys as keys
+from .compare_details import compare_details
+from .compare_indexes import compare_indexes
 from .problems import ERROR, WARNING, Problem, table_problem
 from .schema import Column, Schema, Table
 
@@ -20,7 +22,9 @@ def compare(expected: Schema, live: Schema, normalize: Normalize) -> list[Proble
     problems: list[Problem] = []
     for name, table in expected.tables.items():
         if name in live.tables:
-            problems += compare_table(table, live.tables[name], normalize, live.vendor)
+            problems += compare_table(
+                table, live.tables[name], normalize, live.vendor, live.features
+            )
         else:
             problems.append(_missing_table(table, name in live.views))
     return problems
@@ -53,7 +57,10 @@ def _missing_table(table: Table, is_view: bool) -> Problem:
     )
 
 
-def compare_table(expected: Table, live: Table, normalize: Normalize, vendor: str):
+def compare_table(
+    expected: Table, live: Table, normalize: Normalize, vendor: str, features=frozenset()
+):
+    """Every difference on one table; ``features``: what the live reader knows (Schema)."""
     problems = list(_compare_columns(expected, live, normalize))
     present = set(live.columns)
     if expected.primary_key and tuple(live.primary_key) != tuple(expected.primary_key):
@@ -68,9 +75,10 @@ def compare_table(expected: Table, live: Table, normalize: Normalize, vendor: st
                 actual=", ".join(live.primary_key) or None,
             )
         )
-    problems += keys.compare_foreign_keys(expected, live, present)
-    problems += keys.compare_indexes(expected, live, present, vendor)
+    problems += keys.compare_foreign_keys(expected, live, present, features)
+    problems += compare_indexes(expected, live, present, vendor, features)
     problems += keys.compare_checks(expected, live, present)
+    problems += compare_details(expected, live, features, vendor)
     return problems
 
 

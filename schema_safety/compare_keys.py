@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .matching import find_index, match_checks, orders_of
+from .matching import match_checks
 from .problems import table_problem
-from .schema import Index, Table
+from .schema import Check, ForeignKey, Table
 
 
-def compare_foreign_keys(expected: Table, live: Table, present: set[str]):
+def compare_foreign_keys(expected: Table, live: Table, present: set[str], features=frozenset()):
     for key in expected.foreign_keys:
         if not set(key.columns) <= present:
             continue
@@ -21,6 +21,8 @@ def compare_foreign_keys(expected: Table, live: Table, present: set[str]):
             == (key.target_table, tuple(key.target_columns))
         ]
         if any(k.valid for k in right):
+            if "foreign_key_actions" in features:
+                yield from _actions(expected, key, [k for k in right if k.valid])
             continue
         if right:
             yield table_problem(
@@ -54,44 +56,33 @@ def compare_foreign_keys(expected: Table, live: Table, present: set[str]):
             )
 
 
-def compare_indexes(expected: Table, live: Table, present: set[str], vendor: str):
-    for index in expected.indexes:
-        if index.primary or not set(filter(None, index.columns)) <= present:
-            continue
-        found = find_index(index, live.indexes, vendor)
-        if found is not None and found.valid:
-            continue
-        kind = "missing_unique" if index.unique else "missing_index"
-        what = "unique constraint" if index.unique else "index"
-        label = describe_index(index)
-        hint = None
-        if found is not None:
-            hint = (
-                f"index {found.name} exists but is INVALID (a failed CREATE INDEX "
-                f"CONCURRENTLY?): DROP INDEX CONCURRENTLY {found.name}, then create it again"
-            )
-        column = ", ".join(filter(None, index.columns)) or None
-        yield table_problem(
-            expected,
-            kind,
-            column,
-            f"{what} {label} on {expected.name} is missing"
-            + (" (present but invalid)" if found else ""),
-            expected=label,
-            actual="INVALID" if found else None,
-            hint=hint,
-        )
+def _actions(table: Table, key: ForeignKey, right: list[ForeignKey]):
+    """A database ON DELETE / ON UPDATE action or deferral Django did not create."""
+    if any(_behaviour(k) == _behaviour(key) for k in right):
+        return
+    found, column = right[0], ", ".join(key.columns)
+    want, have = _clauses(key), _clauses(found)
+    yield table_problem(
+        table,
+        "foreign_key_mismatch",
+        column,
+        f"foreign key {found.name} on {table.name}.{column} is {have}; Django creates it "
+        f"{want}: the database now acts on its own (rows vanish or change without "
+        f"on_delete, signals or the ORM's deferred checks)",
+        expected=want,
+        actual=have,
+        hint=f"ALTER TABLE {table.name} DROP CONSTRAINT {found.name}, then add it again "
+        f"without the database action (a migration altering the field recreates it)",
+    )
 
 
-def describe_index(index: Index) -> str:
-    parts = [
-        (column or "<expression>") + (" DESC" if order == "DESC" else "")
-        for column, order in zip(index.columns, orders_of(index), strict=True)
-    ]
-    text = f"({', '.join(parts)})"
-    if index.partial:
-        text += " WHERE ..."
-    return f"{index.name} {text}" if index.name else text
+def _behaviour(key: ForeignKey) -> tuple[str, str, str]:
+    return key.on_delete, key.on_update, key.deferral
+
+
+def _clauses(key: ForeignKey) -> str:
+    text = f"ON DELETE {key.on_delete} ON UPDATE {key.on_update}"
+    return f"{text} {key.deferral or 'NOT DEFERRABLE'}"
 
 
 def compare_checks(expected: Table, live: Table, present: set[str]):
@@ -102,6 +93,8 @@ def compare_checks(expected: Table, live: Table, present: set[str]):
         found = pairs[i]
         label = check.name or check.definition or ", ".join(sorted(check.columns))
         if found is not None and found.valid:
+            if check.printed and found.printed and check.printed != found.printed:
+                yield _check_mismatch(expected, check, found)
             continue
         column = ", ".join(sorted(check.columns)) or None
         hint = None
@@ -117,3 +110,18 @@ def compare_checks(expected: Table, live: Table, present: set[str]):
             actual="NOT VALID" if found else None,
             hint=hint,
         )
+
+
+def _check_mismatch(table: Table, check: Check, found: Check):
+    column = ", ".join(sorted(check.columns)) or None
+    return table_problem(
+        table,
+        "check_mismatch",
+        column,
+        f"check constraint {found.name} on {table.name} is {found.printed}; the model "
+        f"expects {check.printed}",
+        expected=check.printed,
+        actual=found.printed,
+        hint=f"ALTER TABLE {table.name} DROP CONSTRAINT {found.name}, then add it again as "
+        f"the model declares (a migration removing and re-adding the constraint)",
+    )

@@ -14,6 +14,9 @@ migrations on disk describe:
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
+
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import ProjectState
@@ -23,8 +26,11 @@ from .expected import concrete_models, describe
 from .problems import KINDS, Problem
 from .schema import Schema
 
-# Every kind a migration can explain; extra tables and critical relationships have their own.
-STORY_KINDS = frozenset(KINDS) - {"extra_table", "critical_relationship"}
+# Every kind a migration can explain; extra tables and critical relationships have their own,
+# and the kinds Django's own description of a schema cannot hold (a sequence, a database
+# action, a printed expression) are changes made behind Django's back: their hint says so.
+BEHIND_DJANGOS_BACK = frozenset(KINDS[KINDS.index("check_mismatch") :]) | {"foreign_key_mismatch"}
+STORY_KINDS = frozenset(KINDS) - {"extra_table", "critical_relationship"} - BEHIND_DJANGOS_BACK
 
 UNMIGRATED_COLUMN = (
     "No applied migration creates this column: it was added outside migrations, or a "
@@ -33,27 +39,32 @@ UNMIGRATED_COLUMN = (
 
 
 def explain(
-    problems: list[Problem], connection, live: Schema, apps, normalize, loader=None
+    problems: list[Problem], connection, live: Schema, apps, normalize, loader=None, printed=None
 ) -> list[Problem]:
     """The problems with their story in the hint; benign ones dropped.
 
-    ``loader`` is the migration history already read by the caller, if any.
+    ``loader`` is the migration history already read by the caller, if any; ``printed``
+    the models' schema with the definitions the database printed for it, reused for the
+    same checks and indexes in the migration states (so that they pair alike).
     """
-    if not any(p.kind in STORY_KINDS for p in problems):
+    if not any(_has_story(p) for p in problems):
         return problems
     loader = loader or MigrationLoader(connection, ignore_no_migrations=True)
     applied = [node for node in loader.applied_migrations if node in loader.graph.nodes]
     tables = {p.table for p in problems}
     final_state = loader.project_state()
-    all_keys = _keys(final_state, connection, live, normalize, tables)
+    keys = functools.partial(
+        _keys, connection=connection, live=live, normalize=normalize, tables=tables, printed=printed
+    )
+    all_keys = keys(final_state)
     if set(loader.graph.nodes) <= set(applied):  # nothing pending: one state serves both
         applied_keys = all_keys
     else:
-        applied_keys = _keys(loader.project_state(applied), connection, live, normalize, tables)
+        applied_keys = keys(loader.project_state(applied))
     changed = _apps_with_changes(loader, final_state, apps)
     explained = []
     for problem in problems:
-        if problem.kind not in STORY_KINDS or problem.app not in loader.migrated_apps:
+        if not _has_story(problem) or problem.app not in loader.migrated_apps:
             explained.append(problem)
         elif problem.key in applied_keys and problem.kind == "extra_column":
             explained.append(problem.with_hint(UNMIGRATED_COLUMN))
@@ -71,11 +82,21 @@ def explain(
     return explained
 
 
-def _keys(state: ProjectState, connection, live: Schema, normalize, tables) -> set[tuple]:
+def _has_story(problem: Problem) -> bool:
+    """A foreign key's database action is made behind Django's back too (its target is not)."""
+    if problem.kind == "foreign_key_mismatch":
+        return not (problem.expected or "").startswith("ON DELETE")
+    return problem.kind in STORY_KINDS
+
+
+def _keys(state: ProjectState, *, connection, live, normalize, tables, printed) -> set[tuple]:
     """Problem keys of the schema ``state`` describes, for the tables with problems only."""
     models = concrete_models(state.apps.get_app_configs())
     models = [model for model in models if model._meta.db_table in tables]
-    return {p.key for p in compare(describe(models, connection), live, normalize)}
+    described = describe(models, connection)
+    if printed is not None:
+        copy_printed(printed, described)
+    return {p.key for p in compare(described, live, normalize)}
 
 
 def _apps_with_changes(loader: MigrationLoader, final_state: ProjectState, apps) -> set[str]:
@@ -136,3 +157,21 @@ def _touches(operation, model: str, column: str) -> bool:
         "AddConstraint",
         "AlterUniqueTogether",
     }
+
+
+def copy_printed(source: Schema, target: Schema) -> None:
+    """Give ``target``'s checks and indexes the printed definitions of the same ones in
+    ``source`` (same table, name and SQL): a migration state, described like the models."""
+    for name, table in target.tables.items():
+        known = source.tables.get(name)
+        if known is None:
+            continue
+        checks = {(c.name, c.definition, c.columns): c.printed for c in known.checks}
+        table.checks = [
+            replace(c, printed=checks.get((c.name, c.definition, c.columns))) for c in table.checks
+        ]
+        indexes = {(i.name, i.columns, i.partial): i.definition for i in known.indexes}
+        table.indexes = [
+            replace(i, definition=indexes.get((i.name, i.columns, i.partial)))
+            for i in table.indexes
+        ]

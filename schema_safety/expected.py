@@ -15,6 +15,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
+from .expected_details import (
+    auto_through_types,
+    column_details,
+    constraint_deferral,
+    foreign_key_deferral,
+    index_method,
+    nullable,
+    primary_key,
+)
 from .schema import Check, Column, ForeignKey, Index, Schema, Table
 
 
@@ -45,14 +54,19 @@ def describe_model(model: type[models.Model], connection) -> Table:
         params = field.db_parameters(connection)
         if params["type"] is None:
             continue
-        also = _auto_through_types(meta, field, connection)
+        also = auto_through_types(meta, field, connection)
         table.columns[field.column] = Column(
-            field.column, params["type"], _nullable(field), field=field.name, also=also
+            field.column,
+            params["type"],
+            nullable(field),
+            field=field.name,
+            also=also,
+            **column_details(field, params, connection),
         )
         if params.get("check") and features.supports_column_check_constraints:
             table.checks.append(Check(frozenset([field.column]), None, params["check"]))
         _add_field_keys(table, field, connection)
-    table.primary_key = _primary_key(meta)
+    table.primary_key = primary_key(meta)
     if table.primary_key:
         table.indexes.append(Index(table.primary_key, unique=True, primary=True))
     for fields in meta.unique_together:
@@ -62,36 +76,8 @@ def describe_model(model: type[models.Model], connection) -> Table:
             table.indexes.append(described)
     for constraint in meta.constraints:
         _add_constraint(table, meta, constraint, connection)
+    table.declared = frozenset(item.name.lower() for item in [*meta.indexes, *meta.constraints])
     return table
-
-
-def _auto_through_types(meta, field, connection) -> tuple[str, ...]:
-    """Any auto field type for the id of an auto-created many-to-many table.
-
-    Its type comes from whichever DEFAULT_AUTO_FIELD was in force when the migration
-    creating it ran, while the runtime model follows today's setting (Django ticket
-    #32674): a project that moved to BigAutoField keeps integer ids there, and both are right.
-    """
-    if not (meta.auto_created and field.primary_key):
-        return ()
-    kinds = (models.AutoField, models.BigAutoField, models.SmallAutoField)
-    return tuple(kind().db_type(connection) for kind in kinds)
-
-
-def _nullable(field) -> bool | None:
-    """None for generated columns: backends report them nullable whatever the model says."""
-    if getattr(field, "generated", False):
-        return None
-    return bool(field.null) and not field.primary_key
-
-
-def _primary_key(meta) -> tuple[str, ...]:
-    pk = meta.pk
-    if pk is None:
-        return ()
-    if getattr(pk, "fields", None):  # CompositePrimaryKey
-        return tuple(field.column for field in pk.fields)
-    return (pk.column,)
 
 
 def _add_field_keys(table: Table, field, connection) -> None:
@@ -99,7 +85,12 @@ def _add_field_keys(table: Table, field, connection) -> None:
     if field.remote_field and field.db_constraint and features.supports_foreign_keys:
         target = field.target_field
         table.foreign_keys.append(
-            ForeignKey((field.column,), target.model._meta.db_table, (target.column,))
+            ForeignKey(
+                (field.column,),
+                target.model._meta.db_table,
+                (target.column,),
+                deferral=foreign_key_deferral(connection),
+            )
         )
     if field.primary_key:
         return
@@ -144,6 +135,7 @@ def _index(meta, index: models.Index, connection) -> Index | None:
         partial=index.condition is not None and features.supports_partial_indexes,
         opclasses=tuple(index.opclasses) if connection.vendor == "postgresql" else (),
         include=_include(meta, index.include, connection),
+        method=index_method(index),
     )
 
 
@@ -181,6 +173,7 @@ def _add_constraint(table: Table, meta, constraint, connection) -> None:
             partial=constraint.condition is not None,
             opclasses=tuple(constraint.opclasses) if connection.vendor == "postgresql" else (),
             include=_include(meta, constraint.include, connection),
+            deferral=constraint_deferral(constraint),
         )
     )
 

@@ -13,13 +13,19 @@ from .schema import Check, Index
 
 def find_index(expected: Index, live: list[Index], vendor: str) -> Index | None:
     """The best live index for ``expected``: a valid one if any, else an invalid one."""
+    found = find_indexes(expected, live, vendor)
+    return found[0] if found else None
+
+
+def find_indexes(expected: Index, live: list[Index], vendor: str) -> list[Index]:
+    """Every live index that satisfies ``expected``, the valid ones first."""
     if expected.plain and vendor != "mysql":
         # Fast path: an index on the same columns; anything else is looked at only by name.
         wanted = set(expected.columns)
         live = [i for i in live if set(i.columns) == wanted or i.name == expected.name]
     found = [index for index in live if _satisfies(index, expected, vendor)]
     found.sort(key=lambda index: not index.valid)
-    return found[0] if found else None
+    return found
 
 
 def _satisfies(live: Index, expected: Index, vendor: str) -> bool:
@@ -76,10 +82,19 @@ def match_checks(expected: list[Check], live: list[Check]) -> dict[int, Check | 
     order = sorted(range(len(expected)), key=lambda i: expected[i].name is None)
     for i in order:
         pairs[i] = _take(remaining, lambda c, e=expected[i]: _named(c, e))
+    for i in order:  # same columns and, where the database printed both, same expression
+        if pairs[i] is None and expected[i].columns:
+            pairs[i] = _take(remaining, lambda c, e=expected[i]: _same_printed(c, e))
     for i in order:
         if pairs[i] is None and expected[i].columns:
             pairs[i] = _take(remaining, lambda c, e=expected[i]: c.columns == e.columns)
     return pairs
+
+
+def _same_printed(live: Check, expected: Check) -> bool:
+    if live.columns != expected.columns:
+        return False
+    return not (live.printed and expected.printed) or live.printed == expected.printed
 
 
 def _named(live: Check, expected: Check) -> bool:

@@ -18,6 +18,14 @@ KINDS = (
     "missing_index",
     "missing_check",
     "critical_relationship",
+    # Beyond Django's introspection (design.md, "verify_schema kinds added").
+    "check_mismatch",
+    "index_mismatch",
+    "default_mismatch",
+    "sequence_behind",
+    "collation_mismatch",
+    "extra_unique",
+    "extra_index",
 )
 ERROR, WARNING = "error", "warning"
 # Kinds whose column alone does not say which object is meant.
@@ -28,6 +36,10 @@ _DETAILED = frozenset(
         "missing_check",
         "missing_foreign_key",
         "foreign_key_mismatch",
+        "check_mismatch",
+        "index_mismatch",
+        "extra_unique",
+        "extra_index",
     }
 )
 

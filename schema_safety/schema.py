@@ -20,8 +20,14 @@ class Column:
     # Live only: the column has a database default (or is generated/identity).
     has_default: bool = False
     field: str | None = None  # expected only: the model field's name
-    # Expected only: other types that are just as right (see expected._auto_through_types).
+    # Expected only: other types that are just as right (see expected_details.auto_through_types).
     also: tuple[str, ...] = ()
+    # Fed by an identity or a sequence (expected: an auto field). Compared under "defaults".
+    auto: bool = False
+    # Live: the database default as the database prints it (identity and sequence
+    # defaults excluded). Expected: the model's db_default as the schema editor writes it.
+    default: str | None = None
+    collation: str | None = None  # an explicit collation; None: the database's own
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,10 @@ class ForeignKey:
     target_columns: tuple[str, ...]
     name: str | None = None
     valid: bool = True  # False: PostgreSQL NOT VALID
+    # Compared under "foreign_key_actions": what the database does on its own.
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    deferral: str = ""  # "DEFERRABLE INITIALLY DEFERRED", "DEFERRABLE" or "" (not deferrable)
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,11 @@ class Index:
     include: tuple[str, ...] = ()
     primary: bool = False
     valid: bool = True  # False: PostgreSQL invalid index (failed CONCURRENTLY)
+    # As the database prints it from USING on ("btree (name) WHERE is_alive"); expected:
+    # normalised by the database itself (see introspection/postgresql_definitions.py).
     definition: str | None = None
+    method: str = "btree"
+    deferral: str = ""  # as ForeignKey.deferral
 
     @cached_property
     def expressions(self) -> bool:
@@ -75,6 +89,19 @@ class Check:
     name: str | None = None
     definition: str | None = None
     valid: bool = True  # False: PostgreSQL NOT VALID
+    # As the database prints it ("CHECK ((qty >= 0))"); live: read from the catalog;
+    # expected: printed by the database from the model's SQL (postgresql_definitions.py).
+    printed: str | None = None
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Live only: the sequence feeding an auto primary key, and the table's highest key."""
+
+    name: str
+    column: str
+    next_value: int | None  # None: the sequence cannot be read
+    highest: int | None  # None: empty table, or the table cannot be read
 
 
 @dataclass
@@ -85,6 +112,9 @@ class Table:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    sequence: Sequence | None = None  # live only
+    # Expected only: lower-cased names of every Meta index and constraint, whatever its kind.
+    declared: frozenset[str] = frozenset()
     # Expected only: who owns the table.
     app: str | None = None
     model: str | None = None
@@ -101,3 +131,7 @@ class Schema:
     # Live only: tables that exist but are views or otherwise not comparable.
     views: frozenset[str] = frozenset()
     queries: int = 0  # live only: catalog queries it took to read
+    # Live only: what this backend's reader knows beyond the classic shapes, so that only
+    # that is compared: "auto_keys", "defaults", "collations", "sequences", "foreign_key_actions",
+    # "index_details" (method, deferral, definitions), "extra_keys".
+    features: frozenset[str] = frozenset()

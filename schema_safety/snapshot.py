@@ -34,6 +34,10 @@ def describe_table(table: Table, connection) -> dict:
                 "name": column.name,
                 "type": normalize_type(connection, column.type),
                 "null": column.null,
+                # As the database prints them; auto: fed by an identity/sequence/AUTO_INCREMENT.
+                "default": column.default,
+                "auto": column.auto,
+                "collation": column.collation,
             }
             for column in sorted(table.columns.values(), key=lambda c: c.name)
         ],
@@ -43,12 +47,27 @@ def describe_table(table: Table, connection) -> dict:
                 "columns": list(fk.columns),
                 "target_table": fk.target_table,
                 "target_columns": list(fk.target_columns),
+                "on_delete": fk.on_delete,
+                "on_update": fk.on_update,
+                "deferral": fk.deferral,
             }
             for fk in table.foreign_keys
         ),
         "indexes": _sorted(describe_index(index) for index in table.indexes if not index.primary),
-        "checks": _sorted({"columns": sorted(check.columns)} for check in table.checks),
+        "checks": _sorted(
+            {"columns": sorted(check.columns), "definition": check.printed}
+            for check in table.checks
+        ),
+        "sequence_behind": _sequence_behind(table),
     }
+
+
+def _sequence_behind(table: Table) -> bool:
+    """The sequence of an auto key hands out a value at or below the highest key."""
+    sequence = table.sequence
+    if sequence is None or sequence.highest is None or sequence.next_value is None:
+        return False
+    return sequence.next_value <= sequence.highest
 
 
 def describe_index(index: Index) -> dict:
@@ -60,6 +79,9 @@ def describe_index(index: Index) -> dict:
         "partial": index.partial,
         "opclasses": [name for name in index.opclasses],
         "include": list(index.include),
+        "method": index.method,
+        "deferral": index.deferral,
+        "definition": index.definition,  # partial and expression indexes: from USING on
     }
 
 

@@ -62,6 +62,8 @@ def verify(
 
     models = [m for m in concrete_models(app_configs) if _routed_here(m, connection.alias)]
     expected = describe(models, connection)
+    printing = getattr(module, "print_definitions", None)
+    printed_in = printing(expected, models, connection) if printing else 0
     with read_only(connection) as cursor:
         live = module.read(cursor)
         outcomes = [
@@ -73,7 +75,7 @@ def verify(
     if all_apps:
         problems += extra_tables(live, _owned_tables())
     problems = likely_renames(problems, expected, live, normalize)
-    problems = explain(problems, connection, live, global_apps, normalize, loader)
+    problems = explain(problems, connection, live, global_apps, normalize, loader, expected)
     problems += [critical.as_problem(o, global_apps) for o in outcomes if not o.ok]
     rules = conf.ignore_rules()
     problems = [p for p in problems if not conf.is_ignored(p, rules)]
@@ -85,7 +87,7 @@ def verify(
         problems=problems,
         critical=outcomes,
         elapsed_ms=int((time.monotonic() - started) * 1000),
-        queries=live.queries,
+        queries=live.queries + printed_in,
     )
 
 

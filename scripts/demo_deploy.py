@@ -112,10 +112,12 @@ class Stage:
 
 def inventory(stage: Stage, data: dict) -> None:
     """inventory/demo.yml with the clone as repository and everything inside the temp folder."""
-    old, new = data["deploy_to"], str(stage.srv)
-    manage = [word.replace(old, new) for word in shlex.split(data["manage"])]
-    data |= {"repository": str(stage.clone), "deploy_to": new, "manage": shlex.join(manage)}
-    check(f"DATABASE_URL={stage.database}" in data["manage"], f"manage: {data['manage']}")
+    new = str(stage.srv)
+    data |= {"repository": str(stage.clone), "deploy_to": new}
+    check(data.get("env_file") == "shared/.env", f"env_file: {data.get('env_file')}")
+    environment = stage.srv / data["env_file"]  # the host's own file, made by its operator
+    environment.parent.mkdir(parents=True)
+    environment.write_text(f"DATABASE_URL={stage.database}\n")
     (stage.tmp / "inventory").mkdir()
     (stage.tmp / "inventory" / f"{ENV}.yml").write_text(yaml.safe_dump(data, sort_keys=False))
     console.print(f"inventory {stage.tmp / 'inventory'}: repository {stage.clone}, deploy_to {new}")

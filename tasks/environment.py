@@ -6,8 +6,12 @@ import dataclasses
 import os
 from pathlib import Path
 
+from rich.markup import escape
+
 from deployment import hosts, inventory
 from deployment.errors import UsageError
+
+from . import render
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "inventory"
 
@@ -20,6 +24,8 @@ def resolve(c, env: str | None) -> inventory.Environment:
         known = ", ".join(inventory.environments(directory)) or "none"
         raise UsageError(f"pass --env=NAME or -H HOST; environments: {known}")
     environment = inventory.load(env, directory) if env else inventory.find_host(target, directory)
+    for warning in environment.warnings:
+        render.err.print(f"[yellow]warning[/]: {escape(environment.name)}: {escape(warning)}")
     if target is None:
         return environment
     matching = environment.matching(target)
@@ -35,7 +41,9 @@ def connectors(c):
 
 def connector(c, environment: inventory.Environment):
     """``connect(spec) -> Host`` for this run: known_hosts parsed once, shared by every host."""
-    known_hosts = hosts.KnownHosts.default(*environment.known_hosts)
+    known_hosts = hosts.KnownHosts.default(
+        *environment.known_hosts, learn_to=learned_keys(environment)
+    )
     config = getattr(c, "config", None)
 
     def connect(spec: inventory.HostSpec) -> hosts.Host:
@@ -49,6 +57,14 @@ def connector(c, environment: inventory.Environment):
         )
 
     return connect
+
+
+def learned_keys(environment: inventory.Environment) -> Path:
+    """Where host keys trusted on first use go: the environment's own known_hosts file, or
+    ``known_hosts.<env>`` beside its inventory file; never ~/.ssh/known_hosts."""
+    if environment.known_hosts:
+        return environment.known_hosts[0]
+    return environment.file.parent / f"known_hosts.{environment.name}"
 
 
 def skip_verification(flag: bool) -> bool:

@@ -48,7 +48,7 @@ def verify(c, env=None, app=None, json=False):
     host = environments.connector(c, environment)(environment.primary)
     # The release's name goes to stderr first, so that stdout stays verify_schema's own.
     named = either(to_stderr(["readlink", layout.current]), ["exit", str(NOTHING_DEPLOYED)])
-    run = django.command(layout.current, environment.manage, *args)
+    run = django.command(layout.current, environment.managed, *args)
     try:
         result = host.run(all_of(named, run))
     finally:

@@ -45,9 +45,8 @@ def demo_world(folder: Path) -> World:
     # release's example project, on the demo's database. `--database replica` needs a second
     # alias, which tests/docs_settings.py adds (the same SQLite file).
     world.project = target / "current" / "examples" / "cms"
-    database = shlex.split(data["manage"])[1]
-    assert database.startswith("DATABASE_URL="), data["manage"]
-    world.env |= {database.split("=", 1)[0]: database.split("=", 1)[1]}
+    assert data["env_file"] == "shared/.env", "the README writes that file"
+    world.env |= {"DATABASE_URL": f"sqlite:///{target}/shared/db.sqlite3"}
     world.rules = [("python manage.py verify_schema --database", _with_replica)]
     return world
 

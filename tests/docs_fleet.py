@@ -6,9 +6,10 @@ The environment and host names are the docs' own, and work as they do for an ope
 ``~/.ssh/config`` (this world's HOME) maps each host name to its sshd's address and port, user
 and key, so ``fab`` commands run exactly as the docs show them, and print the same names.
 What differs, and why:
-- the inventories say ``confirm: none``, where a real production asks to type its name (the
-  docs' commands then run without a terminal, as with ``--yes``), and production has no
-  ``promote_from: staging`` (the docs deploy to production first);
+- staging says ``confirm: none``; production, protected, may not, so it says ``yes-no`` and
+  its deploys, rollbacks, migrations, restores and recoveries run with ``--yes`` added (the
+  docs' commands run without a terminal; a real production asks to type its name), and
+  production has no ``promote_from: staging`` (the docs deploy to production first);
 - every host has its own folder (the doc's /srv/cms) and the hosts share one port, given to
   ``ssh-keyscan`` with ``-p`` (which reads no ssh_config), with the addresses for the names;
 - ``inventory/...`` and /etc/cms-inventory in a command are this world's inventory folder.
@@ -74,7 +75,9 @@ class FleetWorld(World):
         self.to_doc |= {str(self.folder / "srv"): "/srv"}
         for env, hosts in ENVIRONMENTS.items():
             self.to_doc |= {str(self.deploy_to(env, host)): "/srv/cms" for host in hosts}
-        self.rules = [("ssh-keyscan ", self._keyscan)]
+        self.rules = [("ssh-keyscan ", self._keyscan), ("ssh-keygen -R ", self._keygen)]
+        for task in ("deploy", "rollback", "migrate", "restore", "recover"):
+            self.rules.append((f"fab {task} --env=production", _confirmed))
         self.values = {"BACKUP_ID": self.newest_backup}
         self._hide_addresses()
         self._checkout()
@@ -154,7 +157,7 @@ class FleetWorld(World):
             "deploy_to": str(self.deploy_to(env, hosts[0])),
             "manage": shlex.join(["env", *variables, sys.executable, "manage.py"]),
             "known_hosts": "known_hosts",
-            "confirm": "none",
+            "confirm": "yes-no" if env == "production" else "none",
         }
         (self.inventory / f"{env}.yml").write_text(yaml.safe_dump(document, sort_keys=False))
 
@@ -162,6 +165,13 @@ class FleetWorld(World):
         command = command.replace("ssh-keyscan ", f"ssh-keyscan -p {self.servers[0].port} ", 1)
         for name, address in ADDRESSES.items():
             command = command.replace(name, address)
+        return command
+
+    def _keygen(self, command: str) -> str:
+        """``ssh-keygen -R NAME``: the name as known_hosts has it, ``[address]:port``."""
+        port = self.servers[0].port
+        for name, address in ADDRESSES.items():
+            command = command.replace(f"-R {name}", f"-R '[{address}]:{port}'")
         return command
 
     def manage(self, env: str, *args: str):
@@ -173,3 +183,8 @@ class FleetWorld(World):
 
     def add_superuser(self, env: str) -> None:
         self.manage(env, "shell", "-v0", "-c", SUPERUSER)
+
+
+def _confirmed(command: str) -> str:
+    """``--yes`` where a person at a terminal would have answered the question."""
+    return command if " --yes" in command else f"{command} --yes"

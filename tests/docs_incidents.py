@@ -82,3 +82,11 @@ def stale_lock(world: FleetWorld) -> None:
     deploying.stale_lock(
         layout, idle=timedelta(minutes=31), age=timedelta(minutes=40), env="production"
     )
+
+
+def rekeyed(world: FleetWorld) -> None:
+    """web2 comes back reinstalled: a new host key."""
+    server = world.servers[1]
+    server.stop()
+    server.new_host_key()
+    server.start()

@@ -121,9 +121,14 @@ def test_snapshot_is_canonical_across_databases(postgres_server) -> None:
     assert snapshot["ok"] and snapshot["vendor"] == "postgresql"
     assert "0001_initial" in snapshot["migrations"]["content"]
     asset = snapshot["tables"]["asset"]
-    assert {"columns": ["resource_id"], "target_table": "resource", "target_columns": ["id"]} in (
-        asset["foreign_keys"]
-    )
+    assert {
+        "columns": ["resource_id"],
+        "target_table": "resource",
+        "target_columns": ["id"],
+        "on_delete": "NO ACTION",
+        "on_update": "NO ACTION",
+        "deferral": "DEFERRABLE INITIALLY DEFERRED",
+    } in asset["foreign_keys"]
     assert all("name" not in index for index in asset["indexes"])
 
 
@@ -187,3 +192,28 @@ def test_compare_usage_errors_exit_2(envs) -> None:
     assert staging.fab("compare", "--all", "--env=staging").returncode == 2
     unknown = staging.fab("compare", "--env=staging", "--against=nowhere")
     assert unknown.returncode == 2 and "unknown environment 'nowhere'" in unknown.stderr
+
+
+def test_what_only_the_database_shows_is_compared_too():
+    def snapshot(**changes) -> dict:
+        column = {"name": "id", "type": "bigint", "null": False, "auto": True, "collation": None}
+        fk = {"columns": ["r"], "target_table": "resource", "target_columns": ["id"]}
+        fk |= {"on_delete": "NO ACTION", "deferral": "DEFERRABLE INITIALLY DEFERRED"}
+        table = {"columns": [column | changes.pop("column", {})], "primary_key": ["id"]}
+        table |= {"foreign_keys": [fk | changes.pop("fk", {})], "indexes": [], "checks": []}
+        return {"vendor": "postgresql", "tables": {"asset": table | changes}}
+
+    same = differences({"a": snapshot(), "b": snapshot()})
+    assert same == []
+    found = differences(
+        {
+            "a": snapshot(),
+            "b": snapshot(
+                column={"auto": False}, fk={"on_delete": "CASCADE"}, sequence_behind=True
+            ),
+        }
+    )
+    shown = {(d.what, d.name): (d.values["a"], d.values["b"]) for d in found}
+    assert shown[("column", "id")] == ("bigint NOT NULL auto", "bigint NOT NULL")
+    assert shown[("foreign_key", "(r) -> resource(id) on delete cascade")] == (None, "present")
+    assert shown[("sequence", "")] == (None, "behind the highest key")

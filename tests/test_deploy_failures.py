@@ -142,7 +142,7 @@ def test_two_deploys_at_once_one_wins_the_other_exits_3(fleet):
 
 
 def test_a_dangerous_migration_on_production_needs_allow_dangerous(fleet, postgres_server):
-    fleet.write_inventory(name="production", confirm="none", accept_new_host_keys=False)
+    fleet.write_inventory(name="production", confirm="yes-no", accept_new_host_keys=False)
     add_field(fleet.origin, HOMEPAGE)
     add_migration(fleet.origin, "0003_resource_homepage", ADD_HOMEPAGE)
     row = ROW.replace("is_active)", "is_active, homepage)").replace("true)", "true, '')")

@@ -43,6 +43,8 @@ FLEET = {  # the same, on the docs' hosts
     (RUNBOOK, "A host is unreachable in the middle of a deploy"): "test_runbook_host",
     (RUNBOOK, "The environment is left inconsistent (exit 5): fab recover"): "test_runbook_host",
     (RUNBOOK, "A stale lock"): "test_runbook_stale_lock",
+    (RUNBOOK, "A host key changed"): "test_runbook_host_key",
+    (RUNBOOK, "Rotating the database password"): "test_runbook_host_key",
     (RUNBOOK, "Restore from a backup"): "test_runbook_restore",
     (RUNBOOK, "Emergencies: skipping the checks"): "test_runbook_restore",
     ("README.md", "A dry run, a dangerous migration, a rollback"): "test_readme_every_task",
@@ -215,6 +217,12 @@ def test_runbook_host(fleet):
 def test_runbook_stale_lock(fleet):
     before = {"fab deploy --env=production": lambda: incidents.stale_lock(fleet)}
     fleet.play_section(RUNBOOK, "A stale lock", before=before)
+
+
+def test_runbook_host_key(fleet):
+    before = {"fab status --env=production": lambda: incidents.rekeyed(fleet)}
+    fleet.play_section(RUNBOOK, "A host key changed", before=before)
+    fleet.play_section(RUNBOOK, "Rotating the database password")
 
 
 def test_runbook_restore(fleet):

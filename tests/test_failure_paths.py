@@ -29,7 +29,7 @@ from test_deploy_failures import ROW, _deployed, _wait_for
 
 @pytest.fixture(scope="module")
 def hosts(sshd_servers):
-    return [sshd_servers.start("127.0.0.33"), sshd_servers.start("127.0.0.34")]
+    return [sshd_servers.start("127.0.0.35"), sshd_servers.start("127.0.0.36")]
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_a_first_sigterm_during_migrate_lets_it_finish_then_undoes_it(fleet, pos
     go.touch()
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 143, stderr
-    assert "stopping after the current step (migrate is running on 127.0.0.33" in stderr
+    assert "stopping after the current step (migrate is running on 127.0.0.35" in stderr
     assert live(fleet) == before
     assert "homepage" not in columns(postgres_server, fleet)
     assert checksum(postgres_server, fleet) == data

@@ -281,6 +281,20 @@ def test_accept_new_records_the_key_then_it_is_known(
 
 
 @pytest.mark.integration
+def test_a_key_learned_on_first_use_goes_to_its_environment_only(
+    sshd_server: SshdServer, tmp_path: Path
+) -> None:
+    user = tmp_path / "home" / "known_hosts"  # stands for ~/.ssh/known_hosts: every env reads it
+    staging = tmp_path / "known_hosts.staging"
+    host = ssh_connect(sshd_server, KnownHosts([user], learn_to=staging), accept_new=True)
+    host.close()
+    assert staging.read_text().splitlines() == [sshd_server.host_key_line()]
+    assert not user.exists()
+    with pytest.raises(HostKeyRefused, match="not known"):  # production never read staging's
+        ssh_connect(sshd_server, KnownHosts([user, tmp_path / "known_hosts.production"]))
+
+
+@pytest.mark.integration
 def test_revoked_key_is_refused(sshd_server: SshdServer, tmp_path: Path) -> None:
     keytype, blob = sshd_server.host_key_line().split()[1:]
     known_hosts_path = tmp_path / "known_hosts"

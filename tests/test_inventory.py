@@ -289,8 +289,47 @@ def test_accept_new_host_keys_is_refused_in_production_only(inventory: Path) -> 
     assert load("staging", inventory).accept_new_host_keys is True
     message = refused(inventory, "production", text)
     assert message.startswith(
-        "inventory/production.yml: accept_new_host_keys: refused for production"
+        "inventory/production.yml: accept_new_host_keys: refused for a protected environment"
     )
+
+
+@pytest.mark.parametrize("name", ["Production", "prod", "live"])
+def test_protected_is_what_refuses_trust_on_first_use_and_confirm_none(inventory, name):
+    text = "hosts: [a]\nprotected: true\naccept_new_host_keys: true\n" + REQUIRED
+    message = refused(inventory, name, text)
+    assert "accept_new_host_keys: refused for a protected environment" in message
+    text = "hosts: [a]\nprotected: true\nconfirm: none\n" + REQUIRED
+    assert "confirm: refused for a protected environment" in refused(inventory, name, text)
+    write(inventory, name, "hosts: [a]\nconfirm: none\n" + REQUIRED)
+    assert load(name, inventory).protected is False  # only production is, by default
+    write(inventory, "production", "hosts: [a]\nprotected: false\nconfirm: none\n" + REQUIRED)
+    assert load("production", inventory).protected is False
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("repository", "'--upload-pack=touch pwned'"),
+        ("env_file", "'-x'"),
+        ("env_file", "/etc/passwd"),
+        ("env_file", "../outside"),
+    ],
+)
+def test_values_a_program_would_read_as_options_are_refused(inventory, key, value):
+    text = REQUIRED if key != "repository" else REQUIRED.replace("repository:", "old_repository:")
+    body = f"hosts: [a]\n{key}: {value}\n" + "\n".join(
+        line for line in text.splitlines() if not line.startswith(f"{key}:")
+    )
+    message = refused(inventory, "staging", body.replace("old_repository:", "# "))
+    assert message.startswith(f"inventory/staging.yml: {key}: "), message
+
+
+def test_a_password_in_a_url_of_manage_is_a_warning():
+    from deployment.inventory.spec import secret_warnings
+
+    assert secret_warnings("env DATABASE_URL=postgres://app:s3cret@db/cms python manage.py")
+    assert not secret_warnings("env DATABASE_URL=postgres://app@db/cms python manage.py")
+    assert not secret_warnings(".venv/bin/python manage.py")
 
 
 def test_promote_from_names_another_environment(inventory: Path) -> None:

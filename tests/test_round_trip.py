@@ -34,6 +34,10 @@ def script(questions, marker=MARKER) -> str:
 
 
 SHELLS = [s for s in ("bash", "sh") if shutil.which(s)]
+GIT = (  # every git command: only the transports the docs list
+    "git -c protocol.allow=never -c protocol.file.allow=always -c protocol.https.allow=always "
+    "-c protocol.ssh.allow=always"
+)
 HOSTILE_DIR = "a b 'q' \"dq\" $(touch X); touch X `touch X` && touch X"
 HOSTILE_BRANCH = "x;touch X"
 ODD_BRANCH = "feat;touch_X$(touch_X)"  # a valid ref name that a shell would misread
@@ -86,11 +90,13 @@ def test_shell_questions_exact_strings_with_hostile_values():
     questions = probe.shell_questions(Layout("/srv/my app"), "git@h:a/b.git", "x;touch X", True)
     assert {q.name: render(q.command) for q in questions} == {
         "current": "readlink '/srv/my app/current'",
-        "commit": "git -C '/srv/my app/current' rev-parse HEAD",
-        "git_status": "git -C '/srv/my app/current' status --porcelain",
-        "branch": "git ls-remote --heads git@h:a/b.git 'x;touch X'",
-        "on_branch": "git -C '/srv/my app/repo' merge-base --is-ancestor "
-        "\"$(git -C '/srv/my app/current' rev-parse HEAD)\" 'refs/heads/x;touch X'",
+        "commit": f"{GIT} -C '/srv/my app/current' rev-parse HEAD",
+        "git_status": f"{GIT} -C '/srv/my app/current' status --porcelain",
+        "branch": f"{GIT} ls-remote --heads --end-of-options git@h:a/b.git 'x;touch X'",
+        "remote": f"{{ {GIT} -C '/srv/my app/repo' config --get remote.origin.url 2>/dev/null; }}"
+        " || { true; }",
+        "on_branch": f"{GIT} -C '/srv/my app/repo' merge-base --is-ancestor --end-of-options "
+        f"\"$({GIT} -C '/srv/my app/current' rev-parse HEAD)\" 'refs/heads/x;touch X'",
         "disk": "{ df -P -B1 '/srv/my app'; } || { df -P -B1 /; }",
         "lock": "cat '/srv/my app/.deploy/lock/info.json' 2>/dev/null",
         "containers": "cd '/srv/my app/current' && "
@@ -101,13 +107,15 @@ def test_shell_questions_exact_strings_with_hostile_values():
 def test_shell_questions_quote_a_hostile_repository():
     questions = probe.shell_questions(Layout("/srv"), "/r/$(touch X);x", "main", False)
     branch = next(q for q in questions if q.name == "branch")
-    assert render(branch.command) == "git ls-remote --heads '/r/$(touch X);x' main"
+    assert render(branch.command) == (
+        f"{GIT} ls-remote --heads --end-of-options '/r/$(touch X);x' main"
+    )
 
 
 def test_containers_are_asked_only_when_configured():
     without = probe.shell_questions(Layout("/srv"), "r", "main", False)
     with_ = probe.shell_questions(Layout("/srv"), "r", "main", True)
-    names = ["current", "commit", "git_status", "branch", "on_branch", "disk", "lock"]
+    names = ["current", "commit", "git_status", "branch", "remote", "on_branch", "disk", "lock"]
     assert [q.name for q in without] == names
     assert [q.name for q in with_] == [*names, "containers"]
 
@@ -341,7 +349,7 @@ def test_hostile_layout_evaluated(hostile, shell: str):
     facts = checks.Facts(
         sections=sections,
         branch="main",
-        repository="mirror",
+        repository=sections["remote"].output.strip(),  # the mirror follows the inventory
         containers=("web",),
         primary=False,
         primary_name="web1",

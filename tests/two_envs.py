@@ -26,5 +26,5 @@ def two_environments(folder, servers, postgres_server, prefix: str, **production
     staging, production = fleets
     production.inventory = staging.inventory
     staging.write_inventory("staging", confirm="none")
-    production.write_inventory("production", confirm="none", **production_keys)
+    production.write_inventory("production", confirm="yes-no", **production_keys)
     return staging, production

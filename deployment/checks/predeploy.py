@@ -108,7 +108,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
         layout, environment.repository, environment.branch, bool(environment.containers)
     )
     if primary:
-        questions.append(django_question(layout, environment.manage))
+        questions.append(django_question(layout, environment.managed))
         questions.append(Question("journal", journal.read_command(layout)))
     sections = ask(host, questions)
     django = _report_json(sections.get("django")) if primary else None

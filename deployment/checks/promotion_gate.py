@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .. import history, inventory
 from ..errors import DeployError, PromotionRefused
 from ..layout import Layout
+from ..releases.git import END, git
 from ..remote.commands import Command
 
 FULL_SHA = re.compile(r"[0-9a-f]{40}")
@@ -92,7 +93,7 @@ def gate(environment, source: Source | None, commit: str, force: bool) -> str | 
 
 def ls_remote(repository: str) -> Command:
     """Every ref of the repository (to resolve a ref before anything is fetched)."""
-    return ["git", "ls-remote", repository]
+    return git("ls-remote", END, repository)
 
 
 def resolve(ref: str, listing: str) -> str:

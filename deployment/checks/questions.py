@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from ..layout import Layout
-from ..remote.commands import Substitute, either, fragment, in_dir, quiet
+from ..releases.git import END, git
+from ..releases.mirror import remote_url
+from ..remote import django
+from ..remote.commands import Substitute, either, in_dir, quiet
 from ..remote.round_trip import Question
 
 
 def shell_questions(layout: Layout, repository: str, branch: str, containers: bool):
     """What every host answers from its shell."""
     current = layout.current
-    head = ["git", "-C", current, "rev-parse", "HEAD"]
+    head = git("-C", current, "rev-parse", "HEAD")
     questions = [
         Question("current", ["readlink", current]),
         Question("commit", head),
-        Question("git_status", ["git", "-C", current, "status", "--porcelain"]),
-        Question("branch", ["git", "ls-remote", "--heads", repository, branch]),
+        Question("git_status", git("-C", current, "status", "--porcelain")),
+        Question("branch", git("ls-remote", "--heads", END, repository, branch)),
+        Question("remote", remote_url(layout)),
         Question(
             "on_branch",
             [
-                *["git", "-C", layout.repo, "merge-base", "--is-ancestor"],
+                *git("-C", layout.repo, "merge-base", "--is-ancestor", END),
                 Substitute(head),
                 f"refs/heads/{branch}",
             ],
@@ -36,11 +40,11 @@ def shell_questions(layout: Layout, repository: str, branch: str, containers: bo
     return questions
 
 
-def django_question(layout: Layout, manage: str) -> Question:
+def django_question(layout: Layout, manage) -> Question:
     """The primary's database-side answers: one Django process, one JSON document.
 
     ``manage`` comes from the inventory as a shell fragment (it may set variables),
-    so it is used as written; nothing else is added to it but the subcommand.
+    so it is used as written; nothing else is added to it but the subcommand (and, before
+    it, the environment file).
     """
-    command = in_dir(layout.current, fragment(manage, "predeploy_report"))
-    return Question("django", command, slow=True)
+    return Question("django", django.command(layout.current, manage, "predeploy_report"), True)

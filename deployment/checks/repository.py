@@ -36,6 +36,15 @@ def branch(facts: Facts) -> Check:
     if tip is None:
         return Check("branch", FAIL, f"branch {facts.branch} does not exist on {facts.repository}")
     tip = tip[:7]
+    remote = facts.sections.get("remote")
+    was = remote.output.strip() if remote is not None and remote.ok else ""
+    if was and was != facts.repository:
+        return Check(
+            "branch",
+            WARN,
+            f"{facts.branch} at {tip}; the hosts' mirror fetches from {was}, the inventory says "
+            f"{facts.repository}: the next deploy fetches from the inventory's",
+        )
     if facts.deployed() and not facts.sections["on_branch"].ok:
         commit = facts.sections["commit"].output.strip()[:7]
         return Check(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-WHAT = ("database", "table", "view", "column", "primary_key", "foreign_key", "index", "check")
+WHAT = ("database", "table", "view", "column", "primary_key", "sequence", "foreign_key", "index")
+WHAT += ("check",)
 PRESENT = "present"
 APPLIED = "applied"
 
@@ -58,20 +59,44 @@ def items(snapshot: dict) -> dict[tuple[str, str, str], str]:
 def _table_items(name: str, table: dict) -> dict[tuple[str, str, str], str]:
     found = {}
     for column in table.get("columns", []):
-        null = {True: "NULL", False: "NOT NULL", None: ""}[column.get("null")]
-        found["column", name, column["name"]] = f"{column['type']} {null}".strip()
+        found["column", name, column["name"]] = _column(column)
     if table.get("primary_key"):
         found["primary_key", name, ""] = _columns(table["primary_key"])
+    if table.get("sequence_behind"):
+        found["sequence", name, ""] = "behind the highest key"
     shapes = [("foreign_key", _foreign_key(fk)) for fk in table.get("foreign_keys", [])]
     shapes += [("index", _index(index)) for index in table.get("indexes", [])]
-    shapes += [("check", _columns(check["columns"])) for check in table.get("checks", [])]
+    shapes += [
+        ("check", check.get("definition") or _columns(check["columns"]))
+        for check in table.get("checks", [])
+    ]
     for (what, shape), count in Counter(shapes).items():
         found[what, name, shape] = PRESENT if count == 1 else f"{PRESENT} x{count}"
     return found
 
 
+def _column(column: dict) -> str:
+    """``bigint NOT NULL``, then what only some columns have: a default, auto, a collation."""
+    null = {True: "NULL", False: "NOT NULL", None: ""}[column.get("null")]
+    text = f"{column['type']} {null}".strip()
+    if column.get("auto"):
+        text += " auto"
+    elif column.get("default"):
+        text += f" default {column['default']}"
+    if column.get("collation"):
+        text += f" collate {column['collation']}"
+    return text
+
+
 def _foreign_key(fk: dict) -> str:
-    return f"{_columns(fk['columns'])} -> {fk['target_table']}{_columns(fk['target_columns'])}"
+    text = f"{_columns(fk['columns'])} -> {fk['target_table']}{_columns(fk['target_columns'])}"
+    for key in ("on_delete", "on_update"):
+        if fk.get(key) and fk[key].upper() not in ("NO ACTION", "A"):
+            text += f" {key.replace('_', ' ')} {fk[key].lower()}"
+    # Django makes its PostgreSQL foreign keys DEFERRABLE INITIALLY DEFERRED: shown otherwise.
+    deferral = fk.get("deferral") or ""
+    shown = deferral and deferral != "DEFERRABLE INITIALLY DEFERRED"
+    return text + (f" {deferral.lower()}" if shown else "")
 
 
 def _index(index: dict) -> str:
@@ -88,7 +113,13 @@ def _index(index: dict) -> str:
     shape = ("unique " if index.get("unique") else "") + f"({', '.join(parts)})"
     if index.get("include"):
         shape += f" include {_columns(index['include'])}"
-    return shape + (" partial" if index.get("partial") else "")
+    if index.get("method") and index["method"] != "btree":
+        shape += f" using {index['method']}"
+    if index.get("deferral"):
+        shape += f" {index['deferral']}"
+    if index.get("partial"):
+        shape += f" partial: {index['definition']}" if index.get("definition") else " partial"
+    return shape
 
 
 def _columns(columns) -> str:

@@ -30,7 +30,7 @@ def take(environment, connect) -> dict:
     host = connect(spec)
     try:
         current = Layout(spec.deploy_to).current
-        return django.run_json(host, current, environment.manage, "schema_snapshot")
+        return django.run_json(host, current, environment.managed, "schema_snapshot")
     finally:
         host.close()
 

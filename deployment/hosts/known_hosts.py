@@ -74,8 +74,17 @@ class KnownHosts:
     can be written, in the same order.
     """
 
-    def __init__(self, files: Sequence[str | os.PathLike[str]]) -> None:
+    def __init__(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        learn_to: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.files = [Path(file).expanduser() for file in files]
+        # Keys trusted on first use go to this file only (an environment's own), never to
+        # ~/.ssh/known_hosts, which every environment reads. None: the first writable file.
+        self.learn_to = Path(learn_to).expanduser() if learn_to is not None else None
+        if self.learn_to is not None and self.learn_to not in self.files:
+            self.files.append(self.learn_to)
         self.keys = _ParsedKeys()
         self._revoked: set[bytes] = set()
         self._lock = threading.Lock()
@@ -83,9 +92,11 @@ class KnownHosts:
             self._load(path)
 
     @classmethod
-    def default(cls, *extra: str | os.PathLike[str]) -> KnownHosts:
-        """``~/.ssh/known_hosts`` followed by ``extra`` files."""
-        return cls([USER_KNOWN_HOSTS, *extra])
+    def default(
+        cls, *extra: str | os.PathLike[str], learn_to: str | os.PathLike[str] | None = None
+    ) -> KnownHosts:
+        """``~/.ssh/known_hosts`` followed by ``extra`` files (and ``learn_to``)."""
+        return cls([USER_KNOWN_HOSTS, *extra], learn_to=learn_to)
 
     def _load(self, path: Path) -> None:
         try:
@@ -125,7 +136,7 @@ class KnownHosts:
             if self.keys.check(name, key):
                 return
             line = known_hosts_line(name, key)
-            for path in self.files:
+            for path in [self.learn_to] if self.learn_to is not None else self.files:
                 if _append(path, line):
                     self.keys.append(HostKeyEntry([name], key), path)
                     return

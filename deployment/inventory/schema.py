@@ -24,7 +24,13 @@ from pydantic import (
     field_validator,
 )
 
-from deployment.inventory.spec import Environment, Healthcheck, HostSpec, protected_by_default
+from deployment.inventory.spec import (
+    Environment,
+    Healthcheck,
+    HostSpec,
+    protected_by_default,
+    secret_warnings,
+)
 
 
 def _absolute(path: str) -> str:
@@ -56,6 +62,19 @@ def _branch(name: str) -> str:
     return name
 
 
+def _not_an_option(value: str) -> str:
+    """A value a program could read as an option is refused, whatever the quoting."""
+    if value.startswith("-"):
+        raise ValueError("must not start with '-' (a program would read it as an option)")
+    return value
+
+
+def _env_file(path: str) -> str:
+    if path.startswith("/") or ".." in PurePosixPath(path).parts:
+        raise ValueError("must be a path relative to deploy_to, without .. (shared/.env)")
+    return _not_an_option(path)
+
+
 def _host_entry(value: Any) -> Any:
     if isinstance(value, str):
         return {"host": value}
@@ -69,6 +88,7 @@ def _as_list(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Value = Annotated[Text, AfterValidator(_not_an_option)]
 Texts = list[Text]
 Port = Annotated[int, Field(ge=1, le=65535)]
 RemotePath = Annotated[Text, AfterValidator(_absolute)]
@@ -84,7 +104,7 @@ class HealthcheckEntry(_Strict):
 
 
 class HostEntry(_Strict):
-    host: Text
+    host: Value
     user: Text | None = None
     port: Port | None = None
     deploy_to: RemotePath | None = None
@@ -98,9 +118,11 @@ class InventoryFile(_Strict):
     healthcheck: HealthcheckEntry | None = None
     hosts: Annotated[list[Annotated[HostEntry, BeforeValidator(_host_entry)]], Field(min_length=1)]
     primary: Text | None = None
-    repository: Text
+    repository: Value
     branch: Annotated[Text, AfterValidator(_branch)]
     manage: Text
+    env_file: Annotated[Text, AfterValidator(_env_file)] | None = None
+    protected: bool | None = None  # default: true for an environment named production
     build: Texts = []
     restart: Texts = []
     containers: Texts = []
@@ -130,13 +152,24 @@ class InventoryFile(_Strict):
 
     @field_validator("accept_new_host_keys")
     @classmethod
-    def _not_in_production(cls, accept: bool, info: ValidationInfo) -> bool:
-        if accept and protected_by_default((info.context or {}).get("env")):
+    def _not_when_protected(cls, accept: bool, info: ValidationInfo) -> bool:
+        if accept and _protected(info):
             raise ValueError(
-                "refused for production: add the host keys to known_hosts instead "
-                "(ssh-keyscan HOST >> known_hosts, after checking the fingerprints)"
+                "refused for a protected environment (production, or protected: true): add "
+                "the host keys to known_hosts instead (ssh-keyscan HOST >> known_hosts, after "
+                "checking the fingerprints)"
             )
         return accept
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirmed_when_protected(cls, confirm: str, info: ValidationInfo) -> str:
+        if confirm == "none" and _protected(info):
+            raise ValueError(
+                "refused for a protected environment (production, or protected: true): "
+                "use type-env or yes-no, and --yes in CI"
+            )
+        return confirm
 
     @field_validator("promote_from")
     @classmethod
@@ -174,6 +207,9 @@ class InventoryFile(_Strict):
             on_failure=self.on_failure,
             promote_from=self.promote_from,
             file=file,
+            env_file=self.env_file,
+            protected=protected_by_default(name) if self.protected is None else self.protected,
+            warnings=secret_warnings(self.manage, *self.build, *self.restart),
         )
 
     def _host_specs(self) -> tuple[HostSpec, ...]:
@@ -189,6 +225,12 @@ class InventoryFile(_Strict):
             )
             for name, entry in zip(names, self.hosts, strict=True)
         )
+
+
+def _protected(info: ValidationInfo) -> bool:
+    """``protected`` as set, else its default: the environment's name is production."""
+    given = info.data.get("protected")
+    return protected_by_default((info.context or {}).get("env")) if given is None else given
 
 
 def _healthcheck(entry: HealthcheckEntry | None) -> Healthcheck | None:

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 LOCAL = "local"  # the host name that means this machine, no SSH
 PROTECTED = "production"  # the environment protected by default
+
+
+PASSWORD_IN_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@", re.I)
+
+
+@dataclass(frozen=True)
+class Manage:
+    """How to run manage.py in a release: the inventory's fragment, and the environment file
+    (relative to deploy_to) whose KEY=VALUE lines it runs with."""
+
+    text: str
+    env_file: str | None = None
+
+
+def secret_warnings(*fragments: str) -> tuple[str, ...]:
+    """A warning for each fragment that holds a URL with a password (it would be in argv)."""
+    return tuple(
+        f"a password in a URL in `{fragment.split()[0]} ...` goes into the process list of the "
+        "host: put it in env_file instead (docs/inventory.md)"
+        for fragment in fragments
+        if PASSWORD_IN_URL.search(fragment)
+    )
 
 
 def protected_by_default(env: str) -> bool:
@@ -74,10 +97,14 @@ class Environment:
     on_failure: OnFailure
     promote_from: str | None
     file: Path
+    env_file: str | None = None  # relative to deploy_to: KEY=VALUE lines for manage, build, ...
+    protected: bool = False
+    warnings: tuple[str, ...] = ()  # said when the file is loaded
 
     @property
-    def protected(self) -> bool:
-        return protected_by_default(self.name)
+    def managed(self) -> Manage:
+        """``manage`` with the environment file it runs with."""
+        return Manage(self.manage, self.env_file)
 
     def matching(self, host: str) -> tuple[HostSpec, ...]:
         """The hosts whose name or ``host`` is ``host`` (as given to ``fab -H``)."""

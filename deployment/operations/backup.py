@@ -89,7 +89,7 @@ class TakeBackup(_OnPrimary):
                 self.host,
                 self.primary_layout,
                 self.current.path,
-                self.environment.manage,
+                self.environment.managed,
                 self.backup_id,
                 self.current.commit,
             )
@@ -124,7 +124,7 @@ class Restore(_OnPrimary):
                 self.host,
                 self.primary_layout,
                 current.path,
-                self.environment.manage,
+                self.environment.managed,
                 manifest,
                 current.commit,
             )

@@ -56,7 +56,7 @@ def check(environment: Environment, hosts: Mapping, verified: str | None = None)
     primary = environment.primary
     path = Layout(primary.deploy_to).release(release)
     try:
-        verify(hosts[primary.name], path, environment.manage, system_checks=False)
+        verify(hosts[primary.name], path, environment.managed, system_checks=False)
     except DeployError as error:
         return Verdict(serving, f"the database does not match {release}, which is live: {error}")
     return Verdict(serving)

@@ -44,6 +44,7 @@ class Deployment(OnHosts):
     ref_given: str | None = None  # --ref as typed (the lock says it); None: the branch
     dry_run: bool = False
     verified: str | None = None  # the release verify_schema passed for since the database moved
+    moved: dict[str, str] = field(default_factory=dict)  # host -> repository it fetched before
     # What the run found and did, for the report and the history.
     release: Release | None = None
     listings: dict[str, worktree.Listing] = field(default_factory=dict)  # host name -> before
@@ -201,7 +202,9 @@ class Deployment(OnHosts):
         self.each(
             lambda name, host: checked(
                 host,
-                worktree.create_and_build(self.layout(name), self.release, env.shared, env.build),
+                worktree.create_and_build(
+                    self.layout(name), self.release, env.shared, env.build, env.env_file
+                ),
                 "creating the release",
             )
         )
@@ -211,7 +214,9 @@ class Deployment(OnHosts):
         self._name_release()
         env, layout = self.environment, self.primary_layout
         self.preview = layout.preview(secrets.token_hex(4))
-        script = worktree.preview(layout, self.preview, self.release.commit, env.shared, env.build)
+        script = worktree.preview(
+            layout, self.preview, self.release.commit, env.shared, env.build, env.env_file
+        )
         checked(self.primary, script, "preparing a preview of the release")
 
     def _name_release(self) -> None:
@@ -225,6 +230,7 @@ class Deployment(OnHosts):
 
         fetched = dict(zip(self.hosts, self.each(fetch), strict=True))
         self.listings = {name: answer.listing for name, answer in fetched.items()}
+        self.moved = {n: a.moved_from for n, a in fetched.items() if a.moved_from}
         answer = fetched[env.primary.name]
         if answer.commit is None:
             raise DeployError(f"{self.ref} names no commit in {env.repository}")
@@ -252,7 +258,7 @@ class Deployment(OnHosts):
         )
 
     def make_plan(self) -> None:
-        document = migrations.plan(self.primary, self.new_release_path(), self.environment.manage)
+        document = migrations.plan(self.primary, self.new_release_path(), self.environment.managed)
         self.plan = Plan.from_json(document)
         dangerous = self.plan.dangerous
         if dangerous and self.environment.protected and not self.allow_dangerous:
@@ -269,7 +275,7 @@ class Deployment(OnHosts):
             self.primary,
             self.primary_layout,
             self.new_release_path(),
-            self.environment.manage,
+            self.environment.managed,
             self.release.name,
             self.release.commit,
         )
@@ -281,7 +287,7 @@ class Deployment(OnHosts):
     def migrate(self) -> None:
         self.verified = None  # the database moves: what was verified no longer holds
         layout, path = self.primary_layout, self.new_release_path()
-        report = migrations.migrate(self.primary, layout, path, self.environment.manage)
+        report = migrations.migrate(self.primary, layout, path, self.environment.managed)
         self.applied = report["applied"]
 
     def unmigrate(self) -> None:
@@ -301,7 +307,7 @@ class Deployment(OnHosts):
             self.primary,
             self.primary_layout,
             self.new_release_path(),
-            self.environment.manage,
+            self.environment.managed,
             self.plan,
             self.backup,
             matches=self.primary_layout.release(previous) if previous else None,
@@ -309,7 +315,7 @@ class Deployment(OnHosts):
         self.verified = previous
 
     def verify(self) -> None:
-        verify(self.primary, self.new_release_path(), self.environment.manage)
+        verify(self.primary, self.new_release_path(), self.environment.managed)
         self.verified = self.release.name
 
     def go_live(self) -> None:

@@ -43,8 +43,9 @@ def success(deployment: Deployment, durations: dict) -> None:
     """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
     primary, env, release = deployment.primary, deployment.environment, deployment.release
     layout = deployment.primary_layout
+    said = moved(deployment)
     recorded = records.record_deploy(
-        primary, layout, meta(deployment), event(deployment, "deploy", "success", durations)
+        primary, layout, meta(deployment), event(deployment, "deploy", "success", durations, said)
     )
     good = records.good_releases(recorded)
     protected = {release.name, *deployment.previous.values(), *good[-2:]} - {None}
@@ -56,6 +57,17 @@ def success(deployment: Deployment, durations: dict) -> None:
         prune.tidy(host, deployment.layout(name), after, env.keep_releases, protected, backups)
 
     deployment.each(tidy)
+
+
+def moved(deployment: Deployment) -> str | None:
+    """The repository change the mirrors followed, for the history (None: none)."""
+    if not deployment.moved:
+        return None
+    was = sorted(set(deployment.moved.values()))
+    return (
+        f"the hosts now fetch from {deployment.environment.repository} (was {', '.join(was)} on "
+        f"{', '.join(deployment.moved)})"
+    )
 
 
 def failure(deployment: Deployment, error: BaseException, verdict) -> None:

@@ -58,4 +58,5 @@ class OnHosts:
         spec, host = self.spec(name), self.hosts[name]
         healthcheck = spec.healthcheck if check else None
         restart = self.environment.restart
-        live.go(host, self.layout(name), release, restart, healthcheck, switched, name)
+        env_file = self.environment.env_file
+        live.go(host, self.layout(name), release, restart, healthcheck, switched, name, env_file)

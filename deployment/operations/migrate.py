@@ -151,13 +151,13 @@ class SafeMigration(OnPrimary):
             return
         try:
             verify(
-                self.host, self.path, self.environment.manage, system_checks=False, pending_ok=True
+                self.host, self.path, self.environment.managed, system_checks=False, pending_ok=True
             )
         except DeployError as error:
             raise DeployError(f"the schema does not match before migrating: {error}") from None
 
     def make_plan(self) -> None:
-        document = migrations.plan(self.host, self.path, self.environment.manage)
+        document = migrations.plan(self.host, self.path, self.environment.managed)
         self.plan = Plan.from_json(document)
 
     def take_backup(self) -> None:
@@ -166,7 +166,7 @@ class SafeMigration(OnPrimary):
             self.host,
             self.primary_layout,
             self.path,
-            self.environment.manage,
+            self.environment.managed,
             f"migrate-{stamp}",
             self.live.commit,
         )
@@ -186,7 +186,7 @@ class SafeMigration(OnPrimary):
 
     def migrate(self) -> None:
         self.verified = None  # the database moves
-        layout, manage = self.primary_layout, self.environment.manage
+        layout, manage = self.primary_layout, self.environment.managed
         self.applied = migrations.migrate(self.host, layout, self.path, manage)["applied"]
 
     def unmigrate(self) -> None:
@@ -194,7 +194,7 @@ class SafeMigration(OnPrimary):
             self.host,
             self.primary_layout,
             self.path,
-            self.environment.manage,
+            self.environment.managed,
             self.plan,
             self.backup,
             matches=self.path,
@@ -202,5 +202,5 @@ class SafeMigration(OnPrimary):
         self.verified = self.live.release
 
     def verify_after(self) -> None:
-        verify(self.host, self.path, self.environment.manage)
+        verify(self.host, self.path, self.environment.managed)
         self.verified = self.live.release

@@ -146,7 +146,7 @@ class Recover(OnHosts):
 
     def _state(self, path: str) -> dict[str, str]:
         try:
-            return dict(migrations.plan(self.primary, path, self.environment.manage)["before"])
+            return dict(migrations.plan(self.primary, path, self.environment.managed)["before"])
         except (DeployError, KeyError, TypeError):
             return {}
 
@@ -156,7 +156,7 @@ class Recover(OnHosts):
             return False
         path = self.primary_layout.release(release)
         try:
-            verify(self.primary, path, self.environment.manage, system_checks=False)
+            verify(self.primary, path, self.environment.managed, system_checks=False)
         except DeployError:
             return False
         self.verified = release
@@ -194,7 +194,11 @@ class Recover(OnHosts):
         if targets and self.newer and (found.reversible or self.direction == FORWARD):
             try:
                 report = migrations.migrate(
-                    self.primary, self.primary_layout, self.newer, self.environment.manage, *targets
+                    self.primary,
+                    self.primary_layout,
+                    self.newer,
+                    self.environment.managed,
+                    *targets,
                 )
                 self.reversed, self.applied = report["reversed"], report["applied"]
             except DeployError:
@@ -217,7 +221,7 @@ class Recover(OnHosts):
                 f"the database does not match {self.target} and the journal names no "
                 "backup: restore one (fab backups, then fab restore --backup=ID)"
             )
-        layout, manage = self.primary_layout, self.environment.manage
+        layout, manage = self.primary_layout, self.environment.managed
         path = self.newer or layout.release(self.target)
         manifest = backups.read_manifest(self.primary, layout, found.backup)
         backups.restore(self.primary, layout, path, manage, manifest, found.commit or "-")

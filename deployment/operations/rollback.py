@@ -172,7 +172,7 @@ class Rollback(OnHosts):
                 document = migrations.plan(
                     self.primary,
                     self.primary_layout.release(release),
-                    self.environment.manage,
+                    self.environment.managed,
                     *self.moves,
                 )
             except RemoteCommandFailed:
@@ -189,7 +189,7 @@ class Rollback(OnHosts):
         if not self.plan.backwards:
             return False, f"{self.target} is newer: its migrations run first, as in a deploy"
         path = self.primary_layout.release(self.target)
-        found = verify_errors(self.primary, path, self.environment.manage)
+        found = verify_errors(self.primary, path, self.environment.managed)
         missing = [p["message"] for p in found if p.get("kind") in MISSING]
         if missing:
             why = f"{self.target} needs what the schema lacks now ({'; '.join(missing[:3])})"
@@ -207,7 +207,7 @@ class Rollback(OnHosts):
                 f"the way back to {self.target} is irreversible and no backup "
                 f"was recorded for {self.current}; nothing was changed"
             )
-        layout, manage = self.primary_layout, self.environment.manage
+        layout, manage = self.primary_layout, self.environment.managed
         backups.verify(self.primary, layout, layout.release(self.code_from), manage, backup_id)
         self.backup = backups.read_manifest(self.primary, layout, backup_id)
         self.safety = backups.safety_id(backup_id)
@@ -244,7 +244,7 @@ class Rollback(OnHosts):
         if not self.moves:
             return
         self.database_moving = True
-        layout, manage = self.primary_layout, self.environment.manage
+        layout, manage = self.primary_layout, self.environment.managed
         path = layout.release(self.code_from)
         if self._reversible():
             report = migrations.migrate(self.primary, layout, path, manage, *self.moves)

@@ -16,7 +16,9 @@ from .worktree import in_current, label, switch
 SWITCHING = "switching"
 
 
-def script(layout: Layout, release: str, restart: tuple[str, ...], healthcheck=None) -> Command:
+def script(
+    layout: Layout, release: str, restart: tuple[str, ...], healthcheck=None, env_file=None
+) -> Command:
     """Switch to ``release``, run each restart command in ``current``, then the health check."""
     steps = [(SWITCHING, switch(layout, release))]
     steps += [(f"restart `{label(command)}`", in_current(layout, command)) for command in restart]
@@ -25,14 +27,23 @@ def script(layout: Layout, release: str, restart: tuple[str, ...], healthcheck=N
     return in_order(*steps)
 
 
-def go(host, layout: Layout, release: str, restart, healthcheck, switched: list, name: str):
+def go(
+    host,
+    layout: Layout,
+    release: str,
+    restart,
+    healthcheck,
+    switched: list,
+    name: str,
+    env_file=None,
+):
     """Run ``script`` on ``host``; ``name`` joins ``switched`` unless the switch itself failed.
 
     A lost connection counts as switched: what happened there is unknown, and switching
     back is safe either way.
     """
     try:
-        checked(host, script(layout, release, restart, healthcheck), "going live")
+        checked(host, script(layout, release, restart, healthcheck, env_file), "going live")
     except RemoteCommandFailed as error:
         if error.step != SWITCHING:
             switched.append(name)

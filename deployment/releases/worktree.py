@@ -13,7 +13,18 @@ from datetime import UTC, datetime
 
 from ..errors import UsageError
 from ..layout import Layout
-from ..remote.commands import Command, Fragment, all_of, either, in_dir, in_order, pipe, script
+from ..remote.commands import (
+    Command,
+    Fragment,
+    all_of,
+    either,
+    in_dir,
+    in_order,
+    pipe,
+    script,
+    with_env_file,
+)
+from .git import END, git
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class Release:
 def create(layout: Layout, release: Release, shared: tuple[str, ...]) -> Command:
     """A worktree of the commit, with the shared files and folders linked in."""
     path = layout.release(release.name)
-    add = ["git", "-C", layout.repo, "worktree", "add", "--quiet", "--detach", path]
+    add = git("-C", layout.repo, "worktree", "add", "--quiet", "--detach", END, path)
     return all_of([*add, release.commit], *_links(layout, path, shared, make_targets=True))
 
 
@@ -44,26 +55,35 @@ def _links(layout: Layout, path: str, shared: tuple[str, ...], make_targets: boo
 
 
 def create_and_build(
-    layout: Layout, release: Release, shared: tuple[str, ...], build: tuple[str, ...]
+    layout: Layout,
+    release: Release,
+    shared: tuple[str, ...],
+    build: tuple[str, ...],
+    env_file: str | None = None,
 ) -> Command:
     """The release created, then each inventory build command (a shell fragment, as
-    written) in its folder, in one script that names the step that failed."""
+    written, with the environment file's values) in its folder, in one script that names
+    the step that failed."""
     path = layout.release(release.name)
     steps = [("creating the release", create(layout, release, shared))]
-    return in_order(*steps, *_builds(path, build))
+    return in_order(*steps, *_builds(path, build, env_file))
 
 
-def _builds(path: str, build: tuple[str, ...]) -> list[tuple[str, Command]]:
-    return [(f"build `{label(command)}`", in_dir(path, Fragment(command))) for command in build]
+def _builds(path: str, build: tuple[str, ...], env_file: str | None) -> list[tuple[str, Command]]:
+    return [
+        (f"build `{label(command)}`", in_dir(path, with_env_file(env_file, Fragment(command))))
+        for command in build
+    ]
 
 
-def preview(layout: Layout, path: str, commit: str, shared, build) -> Command:
+def preview(layout: Layout, path: str, commit: str, shared, build, env_file=None) -> Command:
     """For --dry-run: ``commit`` exported to ``path`` (no worktree registered in the mirror,
     nothing created in ``shared``), the shared entries linked in, built. ``remove_preview``
     deletes it."""
-    export = pipe(["git", "--git-dir", layout.repo, "archive", commit], ["tar", "-x", "-C", path])
+    archive = git("--git-dir", layout.repo, "archive", END, commit)
+    export = pipe(archive, ["tar", "-x", "-C", path])
     copy = all_of(["mkdir", "-p", path], export, *_links(layout, path, shared, False))
-    return in_order(("exporting the release", copy), *_builds(path, build))
+    return in_order(("exporting the release", copy), *_builds(path, build, env_file))
 
 
 def remove_preview(path: str) -> Command:
@@ -76,9 +96,9 @@ def label(command: str) -> str:
     return lines[0] + (" ..." if len(lines) > 1 else "") if lines else command
 
 
-def in_current(layout: Layout, command: str) -> Command:
+def in_current(layout: Layout, command: str, env_file: str | None = None) -> Command:
     """An inventory restart command (a shell fragment, as written), in ``current``."""
-    return in_dir(layout.current, Fragment(command))
+    return in_dir(layout.current, with_env_file(env_file, Fragment(command)))
 
 
 def switch(layout: Layout, release_name: str) -> Command:
@@ -94,10 +114,10 @@ def remove(layout: Layout, release_name: str) -> Command:
     path = layout.release(release_name)
     return all_of(
         either(
-            ["git", "-C", layout.repo, "worktree", "remove", "--force", path],
+            git("-C", layout.repo, "worktree", "remove", "--force", END, path),
             ["rm", "-rf", path],
         ),
-        ["git", "-C", layout.repo, "worktree", "prune"],
+        git("-C", layout.repo, "worktree", "prune"),
     )
 
 

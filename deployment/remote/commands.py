@@ -148,6 +148,18 @@ def to_stderr(command: Command) -> Redirected:
     return Redirected(command, ">&2")
 
 
+def with_env_file(env_file: str | None, command: Command) -> Command:
+    """``command`` with the KEY=VALUE lines of ``env_file`` (a path relative to deploy_to)
+    exported: sourced by the host's shell, so that no value is ever in argv or in output.
+
+    The file is named from the release folder the command runs in (``releases/<name>``, a
+    preview under ``.deploy/``, or ``current``, which the kernel resolves to its release), so
+    ``../../`` is deploy_to on every host, whatever its own deploy_to is."""
+    if env_file is None:
+        return command
+    return all_of(["set", "-a"], [".", f"../../{env_file}"], ["set", "+a"], command)
+
+
 def fragment(text: str, *args: str) -> list[Word]:
     """An inventory shell fragment (``manage``) followed by quoted arguments."""
     return [Fragment(text), *args]

@@ -6,12 +6,14 @@ import json
 
 from ..errors import RemoteCommandFailed
 from . import detached
-from .commands import fragment, in_dir
+from .commands import fragment, in_dir, with_env_file
 
 
-def command(release_path: str, manage: str, *args: str):
-    """``cd RELEASE && <manage> ARGS``: ``manage`` is the inventory's shell fragment, as written."""
-    return in_dir(release_path, fragment(manage, *args))
+def command(release_path: str, manage, *args: str):
+    """``cd RELEASE && <manage> ARGS``: ``manage`` is the inventory's shell fragment, as written
+    (a ``Manage``: with its environment file sourced first; or the bare text)."""
+    text, env_file = (manage, None) if isinstance(manage, str) else (manage.text, manage.env_file)
+    return in_dir(release_path, with_env_file(env_file, fragment(text, *args)))
 
 
 def run_json(

@@ -12,58 +12,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import ItemsView, Iterable
+from dataclasses import replace
 
 from ..schema import Check, Column, ForeignKey, Index, Schema, Table
+from .mysql_sql import (
+    COLUMNS,
+    COMPARABLE_TABLE_TYPES,
+    FOREIGN_KEY_PARTS,
+    INDEX_PARTS,
+    MARIADB_CHECKS,
+    MYSQL_CHECKS,
+)
+from .mysql_types import normalize_type  # noqa: F401 (the backend interface)
 
-COMPARABLE_TABLE_TYPES = {"BASE TABLE", "SYSTEM VERSIONED"}
-
-COLUMNS = """
-    SELECT c.TABLE_NAME, t.TABLE_TYPE, c.COLUMN_NAME, c.COLUMN_TYPE,
-           c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA
-    FROM information_schema.COLUMNS AS c
-    JOIN (
-        SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES
-        WHERE TABLE_SCHEMA = DATABASE()
-    ) AS t ON t.TABLE_NAME = c.TABLE_NAME
-    WHERE c.TABLE_SCHEMA = DATABASE()
-    ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION
-"""
-
-INDEX_PARTS = """
-    SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, {expression}
-    FROM information_schema.STATISTICS
-    WHERE TABLE_SCHEMA = DATABASE()
-    ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
-"""
-
-FOREIGN_KEY_PARTS = """
-    SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
-           REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
-    FROM information_schema.KEY_COLUMN_USAGE
-    WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE()
-    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
-"""
-
-MARIADB_CHECKS = """
-    SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, 'YES'
-    FROM information_schema.CHECK_CONSTRAINTS
-    WHERE CONSTRAINT_SCHEMA = DATABASE()
-    ORDER BY TABLE_NAME, CONSTRAINT_NAME
-"""
-
-MYSQL_CHECKS = """
-    SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, tc.ENFORCED
-    FROM information_schema.CHECK_CONSTRAINTS AS cc
-    JOIN information_schema.TABLE_CONSTRAINTS AS tc
-      ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA
-     AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME
-     AND tc.CONSTRAINT_TYPE = 'CHECK'
-    WHERE cc.CONSTRAINT_SCHEMA = DATABASE()
-    ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME
-"""
+# Beyond the classic shapes (see Schema.features): no sequences (InnoDB never hands out an
+# AUTO_INCREMENT at or below the highest key), no printed index definitions.
+FEATURES = frozenset({"auto_keys", "foreign_key_actions", "collations", "extra_keys"})
 
 TRANSACTION_IN_PROGRESS = 1568  # ER_CANT_CHANGE_TX_CHARACTERISTICS
 IDENTIFIER = re.compile(r"`((?:[^`]|``)+)`")
+JSON_CHECK = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
 
 def is_mariadb(cursor) -> bool:
@@ -113,7 +81,13 @@ def read(cursor) -> Schema:
     _add_indexes(tables, indexes)
     _add_foreign_keys(tables, foreign_keys)
     _add_checks(tables, checks)
-    return Schema(vendor="mysql", tables=tables, views=frozenset(views), queries=len(queries))
+    return Schema(
+        vendor="mysql",
+        tables=tables,
+        views=frozenset(views),
+        queries=len(queries),
+        features=FEATURES,
+    )
 
 
 def _fetch(cursor, sql: str) -> list[tuple]:
@@ -141,9 +115,12 @@ def _tables(rows: list[tuple], mariadb: bool) -> tuple[dict[str, Table], set[str
             views.add(name)
             continue
         table = tables[name] = Table(name)
-        for *_, column, type_, nullable, default, extra in parts:
+        for *_, column, type_, nullable, default, extra, collation in parts:
             has_default = _has_default(default, extra, mariadb)
-            table.columns[column] = Column(column, type_, nullable == "YES", has_default)
+            auto = "auto_increment" in (extra or "").lower()
+            table.columns[column] = Column(
+                column, type_, nullable == "YES", has_default, auto=auto, collation=collation
+            )
     return tables, views
 
 
@@ -188,7 +165,14 @@ def _foreign_key(name: str, parts: list[tuple]) -> ForeignKey:
         target_table=parts[0][3],
         target_columns=tuple(part[4] for part in parts),
         name=name,
+        on_delete=_rule(parts[0][5]),
+        on_update=_rule(parts[0][6]),
     )
+
+
+def _rule(rule: str) -> str:
+    """InnoDB's RESTRICT is its NO ACTION (checked at once either way): what Django creates."""
+    return "NO ACTION" if rule == "RESTRICT" else rule
 
 
 def _add_checks(tables: dict[str, Table], rows: list[tuple]) -> None:
@@ -197,49 +181,12 @@ def _add_checks(tables: dict[str, Table], rows: list[tuple]) -> None:
             named = {match.replace("``", "`") for match in IDENTIFIER.findall(clause)}
             columns = frozenset(named & table.columns.keys())
             table.checks.append(Check(columns, name, clause, valid=enforced == "YES"))
+            _json_collation(table, clause)
 
 
-QUOTED = re.compile(r"('(?:[^'\\]|\\.|'')*')")
-SPACES = re.compile(r"\s+")
-SYNONYMS = [
-    (re.compile(r"\binteger\b"), "int"),
-    (re.compile(r"\bbool(ean)?\b"), "tinyint(1)"),
-    (re.compile(r"\b(numeric|dec|fixed)\b"), "decimal"),
-    (re.compile(r"\b(double precision|real)\b"), "double"),
-    (re.compile(r"\b(auto_increment|signed)\b"), ""),
-    (re.compile(r"\s*([(,])\s*"), r"\1"),
-    (re.compile(r"\s+\)"), ")"),
-    # Display widths mean nothing, except tinyint(1), which spells a boolean.
-    (
-        re.compile(r"\b(tinyint|smallint|mediumint|int|bigint)\(\d+\)"),
-        lambda match: match[0] if match[0] == "tinyint(1)" else match[1],
-    ),
-    (re.compile(r"\bdecimal\((\d+)\)"), r"decimal(\1,0)"),
-    (re.compile(r"\bdecimal\b(?!\()"), "decimal(10,0)"),
-    (re.compile(r"\b(datetime|timestamp|time)\(0\)"), r"\1"),
-    (SPACES, " "),
-]
-
-
-def normalize_type(raw: str, connection) -> str:
-    """A canonical spelling of a MySQL/MariaDB column type.
-
-    Django's ``db_type`` and the catalog's COLUMN_TYPE come out equal for the
-    same column ("integer UNSIGNED" and "int(10) unsigned" both give
-    "int unsigned"); lengths, precisions, signedness and integer sizes stay.
-    Quoted literals (ENUM and SET members) keep their case.
-    """
-    pieces = QUOTED.split(raw.strip())
-    spelled = "".join(
-        piece if index % 2 else _normalize_words(piece) for index, piece in enumerate(pieces)
-    ).strip()
-    if spelled == "json" and connection.mysql_is_mariadb:
-        return "longtext"  # MariaDB's JSON is LONGTEXT with a json_valid() check
-    return spelled
-
-
-def _normalize_words(text: str) -> str:
-    text = SPACES.sub(" ", text.lower())
-    for pattern, replacement in SYNONYMS:
-        text = pattern.sub(replacement, text)
-    return text
+def _json_collation(table: Table, clause: str) -> None:
+    """MariaDB's JSON is LONGTEXT with a binary collation and a json_valid() check."""
+    match = JSON_CHECK.search(clause)
+    column = table.columns.get(match[1].replace("``", "`")) if match else None
+    if column is not None and column.collation:
+        table.columns[column.name] = replace(column, collation=None)
