@@ -28,6 +28,7 @@ class StepCase:
     step: str
     pause: str  # a fault point, "prompt" (the confirmation) or "history" (reading it)
     fail: Callable[[Stage], None]  # makes the step fail for a real reason
+    failure: str  # that reason, in words
     drop: int  # the host (index) whose sshd goes down
     fail_code: int = 1
 
@@ -133,20 +134,88 @@ def invalid_health_check(stage: Stage) -> None:
 
 
 DEPLOY = [
-    StepCase("deploy", "checks", "predeploy_report", edited_on_host, drop=1),
-    StepCase("deploy", "release", "build@host1", build_fails, drop=1),
-    StepCase("deploy", "plan", "migration_plan", unloadable_migration, drop=0),
-    StepCase("deploy", "backup", "backup_database", backup_fails, drop=0),
-    StepCase("deploy", "confirm", "prompt", declined, drop=0, fail_code=4),
-    StepCase("deploy", "migrate", "migration", half_applied_migration, drop=0),
-    StepCase("deploy", "verify", "verify_release", model_differs_from_migration, drop=0),
-    StepCase("deploy", "go live", "restart@host1", unhealthy_release, drop=1),
+    StepCase(
+        "deploy",
+        "checks",
+        "predeploy_report",
+        edited_on_host,
+        "a file edited by hand in host1's live release",
+        drop=1,
+    ),
+    StepCase("deploy", "release", "build@host1", build_fails, "build fails on host1", drop=1),
+    StepCase(
+        "deploy",
+        "plan",
+        "migration_plan",
+        unloadable_migration,
+        "the migration depends on one that does not exist",
+        drop=0,
+    ),
+    StepCase("deploy", "backup", "backup_database", backup_fails, "backup_database fails", drop=0),
+    StepCase(
+        "deploy", "confirm", "prompt", declined, "the operator answers no", drop=0, fail_code=4
+    ),
+    StepCase(
+        "deploy",
+        "migrate",
+        "migration",
+        half_applied_migration,
+        "a non-atomic migration stops halfway, its NOT NULL column added",
+        drop=0,
+    ),
+    StepCase(
+        "deploy",
+        "verify",
+        "verify_release",
+        model_differs_from_migration,
+        "the model says varchar(50), its migration made text",
+        drop=0,
+    ),
+    StepCase(
+        "deploy",
+        "go live",
+        "restart@host1",
+        unhealthy_release,
+        "the new release's health check answers 500",
+        drop=1,
+    ),
 ]
 ROLLBACK = [
-    StepCase("rollback", "choose", "history", target_missing_on_a_host, drop=0),
-    StepCase("rollback", "plan", "migration_plan", rollback_plan_fails, drop=0),
-    StepCase("rollback", "confirm", "prompt", lambda stage: None, drop=0, fail_code=4),
-    StepCase("rollback", "database", "migration-reverse", reverse_migration_fails, drop=0),
-    StepCase("rollback", "go live", "restart@host1", invalid_health_check, drop=1),
+    StepCase(
+        "rollback",
+        "choose",
+        "history",
+        target_missing_on_a_host,
+        "the release to go back to is gone from host1",
+        drop=0,
+    ),
+    StepCase(
+        "rollback", "plan", "migration_plan", rollback_plan_fails, "migration_plan fails", drop=0
+    ),
+    StepCase(
+        "rollback",
+        "confirm",
+        "prompt",
+        lambda stage: None,
+        "the operator answers no",
+        drop=0,
+        fail_code=4,
+    ),
+    StepCase(
+        "rollback",
+        "database",
+        "migration-reverse",
+        reverse_migration_fails,
+        "the reverse migration raises",
+        drop=0,
+    ),
+    StepCase(
+        "rollback",
+        "go live",
+        "restart@host1",
+        invalid_health_check,
+        "the health check asks a port nobody listens on",
+        drop=1,
+    ),
 ]
 CELLS = [Cell(case, fault) for case in DEPLOY + ROLLBACK for fault in FAULTS]

@@ -7,7 +7,7 @@ tests/conftest.py imports these hooks; ``test_faults.py`` appends each cell's ve
 from __future__ import annotations
 
 import pytest
-from fault_cases import DEPLOY, FAULTS, ROLLBACK
+from fault_cases import DEPLOY, FAULTS, ROLLBACK, StepCase
 from fault_matrix import Verdict
 
 VERDICTS = pytest.StashKey[list[Verdict]]()
@@ -32,13 +32,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 def table(verdicts: list[Verdict]) -> str:
     """The matrix as printed by ``make faults``: step x fault -> outcome."""
-    rows = [("operation", "step", *FAULTS)]
+    rows, played = [("operation", "step", *FAULTS)], []
     found = {(v.cell.case.operation, v.cell.case.step, v.cell.fault): v for v in verdicts}
     for case in DEPLOY + ROLLBACK:
         cells = [found.get((case.operation, case.step, fault)) for fault in FAULTS]
-        if not any(cells):
-            continue
-        rows.append((case.operation, case.step, *(describe(v) for v in cells)))
+        if any(cells):
+            rows.append((case.operation, case.step, *(describe(v) for v in cells)))
+            played.append(case)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -49,7 +49,16 @@ def table(verdicts: list[Verdict]) -> str:
         "cell: exit code [-> recover exit] ok|FAILS"
     )
     lines += [f"  {v.cell.id}: {'; '.join(v.problems)}" for v in failing]
+    lines += ["", "how each step was faulted:"] + [f"  {how(case)}" for case in played]
     return "\n".join(lines)
+
+
+def how(case: StepCase) -> str:
+    """Where the step paused, what made it fail, which host dropped."""
+    where = {"prompt": "at the confirmation prompt", "history": "reading the history"}
+    paused = where.get(case.pause, f"at {case.pause}")
+    step = f"{case.operation} {case.step}"
+    return f"{step}: paused {paused}; fails: {case.failure}; drops host{case.drop}"
 
 
 def describe(verdict: Verdict | None) -> str:

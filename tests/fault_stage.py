@@ -11,12 +11,13 @@ with fault points), more rows written; a rollback goes back to A.
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consistency import TABLES, table_columns
+from consistency import TABLES, running_steps, table_columns
 from deploying import add_field, make_fleet
-from fault_points import Points, migration_source
+from fault_points import DEADLINE, Points, migration_source
 from fleet import Fleet
 from project import ROOT
 from read_pause import ReadPause
@@ -130,6 +131,7 @@ class Stage:
         self.points.settle()
         self.points.clear()
         self.history_pause = None
+        self.quiet()
         for host in self.hosts:
             host.start()
         for site in self.sites:
@@ -143,6 +145,12 @@ class Stage:
         for site in self.sites:
             site.start()
         self.write_inventory()
+
+    def quiet(self) -> None:
+        """Until no detached remote step of an earlier cell runs (its files go next)."""
+        deadline = time.monotonic() + DEADLINE
+        while running_steps(self.fleet) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def scene_database(self, scene: str) -> str:
         return f"{self.fleet.db}_{scene}"
