@@ -31,6 +31,7 @@ class StepCase:
     failure: str  # that reason, in words
     drop: int  # the host (index) whose sshd goes down
     fail_code: int = 1
+    heal: Callable[[Stage], None] | None = None  # the cause fixed, once fab has ended
 
     @property
     def scene(self) -> str:
@@ -55,10 +56,17 @@ def next_commit(stage: Stage) -> None:
     stage.commit_summary()
 
 
+EDITED = "edited-on-the-host.txt"
+
+
 def edited_on_host(stage: Stage) -> None:
     """The checks fail: a file edited by hand in the second host's live release."""
     next_commit(stage)
-    (stage.fleet.deploy_to[1] / "current" / "edited-on-the-host.txt").write_text("oops\n")
+    (stage.fleet.deploy_to[1] / "current" / EDITED).write_text("oops\n")
+
+
+def edit_removed(stage: Stage) -> None:
+    (stage.fleet.deploy_to[1] / "current" / EDITED).unlink()
 
 
 def build_fails(stage: Stage) -> None:
@@ -141,6 +149,7 @@ DEPLOY = [
         edited_on_host,
         "a file edited by hand in host1's live release",
         drop=1,
+        heal=edit_removed,
     ),
     StepCase("deploy", "release", "build@host1", build_fails, "build fails on host1", drop=1),
     StepCase(
