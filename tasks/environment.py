@@ -83,7 +83,7 @@ def connect_all(c, environment: inventory.Environment) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     connect = connector(c, environment)
-    with ThreadPoolExecutor(max_workers=min(16, len(environment.hosts))) as pool:
+    with ThreadPoolExecutor(max_workers=environment.workers()) as pool:
         connected = list(pool.map(connect, environment.hosts))
     return {spec.name: host for spec, host in zip(environment.hosts, connected, strict=True)}
 

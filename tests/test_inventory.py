@@ -436,3 +436,12 @@ def test_find_host_in_no_environment(inventory: Path) -> None:
     with pytest.raises(UsageError) as caught:
         find_host("web9", inventory)
     assert str(caught.value).startswith("host web9 is in no environment (staging in inventory)")
+
+
+def test_parallel_bounds_the_hosts_worked_on_at_once(inventory: Path) -> None:
+    write(inventory, "staging", "hosts: [a, b, c]\nparallel: 2\n" + REQUIRED)
+    environment = load("staging", inventory)
+    assert (environment.parallel, environment.workers(), environment.workers(1)) == (2, 2, 1)
+    write(inventory, "staging", "hosts: [a, b, c]\n" + REQUIRED)
+    assert load("staging", inventory).workers() == 3  # default 30
+    assert "parallel" in refused(inventory, "staging", "hosts: [a]\nparallel: 0\n" + REQUIRED)

@@ -69,7 +69,7 @@ def run(environment, connect, close: bool = True, source=None, connector=None) -
     """
     connector = connector or (lambda _: connect)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=min(32, len(environment.hosts) + 1)) as pool:
+    with ThreadPoolExecutor(max_workers=environment.workers() + 1) as pool:
         # Submitted first, so it runs while the primary's check waits for it.
         promoted = pool.submit(lambda: source or promotion.read_source(environment, connector))
         reports = list(

@@ -123,6 +123,7 @@ class InventoryFile(_Strict):
     manage: Text
     env_file: Annotated[Text, AfterValidator(_env_file)] | None = None
     protected: bool | None = None  # default: true for an environment named production
+    parallel: Annotated[int, Field(ge=1)] = 30
     build: Texts = []
     restart: Texts = []
     containers: Texts = []
@@ -208,6 +209,7 @@ class InventoryFile(_Strict):
             promote_from=self.promote_from,
             file=file,
             env_file=self.env_file,
+            parallel=self.parallel,
             protected=protected_by_default(name) if self.protected is None else self.protected,
             warnings=secret_warnings(self.manage, *self.build, *self.restart),
         )

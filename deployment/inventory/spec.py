@@ -100,6 +100,11 @@ class Environment:
     env_file: str | None = None  # relative to deploy_to: KEY=VALUE lines for manage, build, ...
     protected: bool = False
     warnings: tuple[str, ...] = ()  # said when the file is loaded
+    parallel: int = 30  # most hosts connected and worked on at once
+
+    def workers(self, count: int | None = None) -> int:
+        """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""
+        return max(1, min(self.parallel, len(self.hosts) if count is None else count))
 
     @property
     def managed(self) -> Manage:

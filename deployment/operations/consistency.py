@@ -72,7 +72,7 @@ def _serving(environment: Environment, hosts: Mapping) -> tuple[dict, list[str]]
 
     names = [spec.name for spec in environment.hosts if spec.name in hosts]
     specs = [spec for spec in environment.hosts if spec.name in hosts]
-    with ThreadPoolExecutor(max_workers=min(16, len(specs) or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=environment.workers(len(specs))) as pool:
         answers = list(pool.map(current, specs))
     serving = {n: a for n, a in zip(names, answers, strict=True) if not isinstance(a, Exception)}
     unreachable = [

@@ -7,31 +7,28 @@ never prints or prompts: ``notify`` reports progress, ``confirm`` asks.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import history, lock
-from ..checks import predeploy
 from ..checks import promotion_gate as promotion
-from ..database import backups, migrations
-from ..database.verify import verify
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
 from ..journal import Journal
-from ..releases import mirror, worktree
+from ..releases import worktree
 from ..releases.worktree import Release
-from ..remote.run import checked
 from . import consistency, deploy_records
 from .consistency import Verdict
+from .deploy_database import DatabaseSteps
+from .deploy_release import ReleaseSteps
 from .fleet import OnHosts
 from .steps import Before, Outcome, Step, execute
 from .summary import Done, Plan, Summary
 
 
 @dataclass
-class Deployment(OnHosts):
+class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     environment: Environment
     hosts: dict[str, Host]
     ref: str
@@ -163,160 +160,9 @@ class Deployment(OnHosts):
 
     # --- steps ---
 
-    def check(self) -> None:
-        self.promote()
-        if self.skip_checks:
-            return
-        report = predeploy.run(
-            self.environment,
-            lambda spec: self.hosts[spec.name],
-            close=False,
-            source=self.promotion_source,
-        )
-        failed = [
-            f"{h.host}: {c.name} ({c.detail})"
-            for h in report.hosts
-            for c in h.checks
-            if c.status == "fail" and c.name not in ("lock", "promotion")  # gated by promote()
-        ]
-        if failed:
-            raise DeployError("pre-deploy checks failed: " + "; ".join(failed[:5]))
-
-    def promote(self) -> None:
-        """The promotion gate, for the commit ``ref`` names (before anything is fetched)."""
-        if self.promotion_source is None:
-            return
-        listing = self.primary.run(promotion.ls_remote(self.environment.repository)).stdout
-        commit = promotion.resolve(self.ref, listing)
-        message = promotion.gate(
-            self.environment, self.promotion_source, commit, self.force_promotion
-        )
-        if message and not self.dry_run:
-            event = history.Event("override", "success", self.environment.name, message=message)
-            history.record(self.primary, self.primary_layout, event)
-
-    def create_release(self) -> None:
-        """Two round trips per host: fetch (and resolve on the primary), then create and build."""
-        self._name_release()
-        env = self.environment
-        self.each(
-            lambda name, host: checked(
-                host,
-                worktree.create_and_build(
-                    self.layout(name), self.release, env.shared, env.build, env.env_file
-                ),
-                "creating the release",
-            )
-        )
-
-    def preview_release(self) -> None:
-        """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
-        self._name_release()
-        env, layout = self.environment, self.primary_layout
-        self.preview = layout.preview(secrets.token_hex(4))
-        script = worktree.preview(
-            layout, self.preview, self.release.commit, env.shared, env.build, env.env_file
-        )
-        checked(self.primary, script, "preparing a preview of the release")
-
-    def _name_release(self) -> None:
-        """Every host fetched and listed (in inventory order); the release of the commit
-        ``ref`` names, as the primary resolved it, if it is on the environment's branch."""
-        env = self.environment
-
-        def fetch(name, host) -> mirror.Fetched:
-            ref = self.ref if host is self.primary else None
-            return mirror.fetch(host, self.layout(name), env.repository, ref, env.branch)
-
-        fetched = dict(zip(self.hosts, self.each(fetch), strict=True))
-        self.listings = {name: answer.listing for name, answer in fetched.items()}
-        self.moved = {n: a.moved_from for n, a in fetched.items() if a.moved_from}
-        answer = fetched[env.primary.name]
-        if answer.commit is None:
-            raise DeployError(f"{self.ref} names no commit in {env.repository}")
-        if not answer.on_branch:
-            raise DeployError(
-                f"{self.ref} ({answer.commit[:7]}) is not on {env.branch}, the only "
-                f"branch {env.name} deploys from"
-            )
-        self.release = Release.new(answer.commit)
-
-    def remove_preview(self) -> None:
-        if self.preview is not None:
-            self.primary.run(worktree.remove_preview(self.preview))
-            self.preview = None
-
-    def remove_release(self) -> None:
-        if self.release is None:
-            return
-        self.each(
-            lambda name, host: (
-                host.run(worktree.remove(self.layout(name), self.release.name))
-                if name not in self.switched
-                else None
-            )
-        )
-
-    def make_plan(self) -> None:
-        document = migrations.plan(self.primary, self.new_release_path(), self.environment.managed)
-        self.plan = Plan.from_json(document)
-        dangerous = self.plan.dangerous
-        if dangerous and self.environment.protected and not self.allow_dangerous:
-            listed = "; ".join(f"{d['migration']}: {', '.join(d['reasons'])}" for d in dangerous)
-            self.blocked = (
-                f"dangerous operations stop a production deploy: {listed}; "
-                f"review them, then pass --allow-dangerous"
-            )
-            if not self.dry_run:
-                raise DeployError(self.blocked)
-
-    def take_backup(self) -> None:
-        self.backup = backups.take(
-            self.primary,
-            self.primary_layout,
-            self.new_release_path(),
-            self.environment.managed,
-            self.release.name,
-            self.release.commit,
-        )
-
     def ask(self) -> None:
         if not self.confirm(self.summary()):
             raise NotConfirmed("not confirmed: nothing was changed")
-
-    def migrate(self) -> None:
-        self.verified = None  # the database moves: what was verified no longer holds
-        layout, path = self.primary_layout, self.new_release_path()
-        report = migrations.migrate(self.primary, layout, path, self.environment.managed)
-        self.applied = report["applied"]
-
-    def unmigrate(self) -> None:
-        """Back to the state before: reverse migrations, or restore the backup.
-
-        Not while a host still serves the new release: its migrations must stay applied.
-        """
-        if self.switched:
-            env = self.environment.name
-            raise DeployError(
-                f"migrations left applied: {', '.join(self.switched)} serve "
-                f"{self.release.name}, which needs them; once every host answers: "
-                f"fab status --env={env}, then fab deploy --env={env} or fab rollback --env={env}"
-            )
-        previous = self.previous.get(self.environment.primary.name)
-        self.reversed, self.restored = migrations.bring_back(
-            self.primary,
-            self.primary_layout,
-            self.new_release_path(),
-            self.environment.managed,
-            self.plan,
-            self.backup,
-            matches=self.primary_layout.release(previous) if previous else None,
-        )
-        self.verified = previous
-
-    def verify(self) -> None:
-        verify(self.primary, self.new_release_path(), self.environment.managed)
-        self.verified = self.release.name
 
     def go_live(self) -> None:
         """Every host switched, restarted and health-checked, in parallel, one round trip each."""

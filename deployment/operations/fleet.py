@@ -50,7 +50,7 @@ class OnHosts:
 
     def each(self, action) -> list:
         """``action(name, host)`` on every host in parallel; the first error is raised."""
-        with ThreadPoolExecutor(max_workers=min(16, len(self.hosts))) as pool:
+        with ThreadPoolExecutor(max_workers=self.environment.workers(len(self.hosts))) as pool:
             return list(pool.map(lambda item: action(*item), self.hosts.items()))
 
     def put_live(self, name: str, release: str, switched: list, check: bool = True) -> None:

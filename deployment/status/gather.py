@@ -87,7 +87,7 @@ def gather(environment, connect, want: str) -> tuple[list[HostState], Primary]:
         finally:
             host.close()
 
-    with ThreadPoolExecutor(max_workers=min(16, len(environment.hosts))) as pool:
+    with ThreadPoolExecutor(max_workers=environment.workers()) as pool:
         states = list(pool.map(one, environment.hosts))
     if environment.primary.name not in extra:  # the primary was not among the hosts asked
         one(environment.primary)

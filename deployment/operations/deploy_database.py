@@ -1,0 +1,70 @@
+"""The deploy's database steps: plan, backup, migrate (and its undo), verify. All on the
+primary, with the new release's code."""
+
+from __future__ import annotations
+
+from ..database import backups, migrations
+from ..database.verify import verify
+from ..errors import DeployError
+from .summary import Plan
+
+
+class DatabaseSteps:
+    """Part of ``Deployment``: the steps that read and move the database."""
+
+    def make_plan(self) -> None:
+        document = migrations.plan(self.primary, self.new_release_path(), self.environment.managed)
+        self.plan = Plan.from_json(document)
+        dangerous = self.plan.dangerous
+        if dangerous and self.environment.protected and not self.allow_dangerous:
+            listed = "; ".join(f"{d['migration']}: {', '.join(d['reasons'])}" for d in dangerous)
+            self.blocked = (
+                f"dangerous operations stop a production deploy: {listed}; "
+                f"review them, then pass --allow-dangerous"
+            )
+            if not self.dry_run:
+                raise DeployError(self.blocked)
+
+    def take_backup(self) -> None:
+        self.backup = backups.take(
+            self.primary,
+            self.primary_layout,
+            self.new_release_path(),
+            self.environment.managed,
+            self.release.name,
+            self.release.commit,
+        )
+
+    def migrate(self) -> None:
+        self.verified = None  # the database moves: what was verified no longer holds
+        layout, path = self.primary_layout, self.new_release_path()
+        report = migrations.migrate(self.primary, layout, path, self.environment.managed)
+        self.applied = report["applied"]
+
+    def unmigrate(self) -> None:
+        """Back to the state before: reverse migrations, or restore the backup.
+
+        Not while a host still serves the new release: its migrations must stay applied.
+        """
+        if self.switched:
+            env = self.environment.name
+            raise DeployError(
+                f"migrations left applied: {', '.join(self.switched)} serve "
+                f"{self.release.name}, which needs them; once every host answers: "
+                f"fab status --env={env}, then fab deploy --env={env} or fab rollback --env={env}"
+            )
+        previous = self.previous.get(self.environment.primary.name)
+        self.reversed, self.restored = migrations.bring_back(
+            self.primary,
+            self.primary_layout,
+            self.new_release_path(),
+            self.environment.managed,
+            self.plan,
+            self.backup,
+            matches=self.primary_layout.release(previous) if previous else None,
+        )
+        self.verified = previous
+
+    def verify(self) -> None:
+        verify(self.primary, self.new_release_path(), self.environment.managed)
+        self.verified = self.release.name
