@@ -120,9 +120,9 @@ class NotConfirmed(DeployError):
 class StepFailed(DeployError):
     """A step of an operation failed; the steps done were undone as far as possible.
 
-    ``error`` is what the step raised, ``outcome`` what ran and what was undone. A declined
-    confirmation (4), a lost lock (3) and a signal (130, 143) keep their meaning; any other
-    failed step is a 1.
+    ``error`` is what the step raised, ``outcome`` what ran and what was undone. Bad usage
+    (2: an unknown release, ref or backup), a declined confirmation (4), a lost lock (3) and
+    a signal (130, 143) keep their meaning; any other failed step is a 1.
     """
 
     def __init__(self, step: str, error: BaseException, outcome):
@@ -131,5 +131,5 @@ class StepFailed(DeployError):
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
-        kept = NotConfirmed | LockHeld | Interrupted
+        kept = UsageError | NotConfirmed | LockHeld | Interrupted
         return self.error.exit_code if isinstance(self.error, kept) else 1

@@ -14,7 +14,7 @@ import json
 import posixpath
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -113,6 +113,11 @@ class Event:
         )
 
 
+# Who hears of each event once it is written, by environment (``notify``: the task layer
+# registers a sender). Set once per environment and run, read by ``recorded``.
+observers: dict[str, Callable[[Event], None]] = {}
+
+
 def record(host: Host, layout: Layout, event: Event) -> None:
     """Append ``event`` to the history on ``host``, creating ``.deploy/`` if needed."""
     command = record_command(layout, event)  # refuses a non-contract event before any I/O
@@ -121,6 +126,14 @@ def record(host: Host, layout: Layout, event: Event) -> None:
         raise RemoteCommandFailed(
             f"cannot write the history {layout.history} on {host.name}: {result.stderr.strip()}"
         )
+    recorded(event)
+
+
+def recorded(event: Event) -> None:
+    """``event`` is in the history: tell whoever listens for its environment."""
+    observer = observers.get(event.env)
+    if observer is not None:
+        observer(event)
 
 
 def read(host: Host, layout: Layout, limit: int | None = None) -> list[Event]:

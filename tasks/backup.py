@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fabric import task
 from rich.markup import escape
 
 from deployment.database import backups as engine
@@ -15,10 +14,7 @@ from . import environment as environments
 from .confirm import confirmer
 from .errors import reported
 from .operate import perform
-
-ENV = {"env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST"}
-JSON = {"json": "print the result as one JSON document on stdout, nothing else"}
-LOCK_WAIT = {"lock_wait": "seconds to wait for another operation's lock (default: refuse at once)"}
+from .options import ENV, JSON, LOCK_WAIT, YES, task
 
 
 @task(help={**ENV, **JSON, **LOCK_WAIT})
@@ -28,7 +24,7 @@ def backup(c, env=None, json=False, lock_wait=0):
 
     The backup (id ``manual-<UTC stamp>``) is verified (size, sha256, readable by the restore
     tool) and recorded in the history. Exit 0 done, 1 failed or nothing deployed,
-    2 usage/connection, 3 locked.
+    2 usage, inventory or connection, 3 locked, 130 / 143 stopped by Ctrl-C / SIGTERM.
 
         fab backup --env=production
         fab backup --env=staging --json
@@ -43,8 +39,10 @@ def backup(c, env=None, json=False, lock_wait=0):
     if json:
         render.as_json(manifest)
         return
-    render.out.print(f"[bold green]backed up[/] {environment.name}: {escape(manifest['id'])}")
-    render.out.print(f"size {manifest['size']} bytes, sha256 {manifest['sha256']}")
+    render.out.print(
+        f"[bold green]backed up[/] {environment.name}: {escape(manifest['id'])}", soft_wrap=True
+    )
+    render.out.print(f"size {manifest['size']} bytes, sha256 {manifest['sha256']}", soft_wrap=True)
 
 
 @task(help={**ENV, **JSON})
@@ -53,7 +51,8 @@ def backups(c, env=None, json=False):
     """List the database backups kept on the primary host, newest first.
 
     Deploy backups are named after their release, ``manual-...`` ones come from
-    ``fab backup``, ``safety-...`` ones were taken before a restore.
+    ``fab backup``, ``safety-...`` ones were taken before a restore. Exit 0, 2 usage,
+    inventory or connection.
 
         fab backups --env=production
         fab backups --env=production --json
@@ -77,16 +76,18 @@ def backups(c, env=None, json=False):
         **ENV,
         **LOCK_WAIT,
         "backup": "id of the backup to restore (see fab backups)",
-        "yes": "confirm without asking (CI)",
+        **YES,
+        **JSON,
     }
 )
 @reported
-def restore(c, env=None, backup=None, yes=False, lock_wait=0):
+def restore(c, env=None, backup=None, yes=False, lock_wait=0, json=False):
     """Restore the database from a backup, after taking a safety backup of the data as it is.
 
     The backup is verified first: a damaged one is refused and nothing changes. Confirmation
-    as for a deploy (--yes in CI). Exit 0 restored, 1 failed or refused, 2 usage/connection,
-    3 locked, 4 not confirmed.
+    as for a deploy (--yes in CI). Exit 0 restored, 1 failed or refused, 2 usage (an
+    unknown backup), inventory or connection, 3 locked, 4 not confirmed, 5 left inconsistent
+    (fab recover), 130 / 143 stopped by Ctrl-C / SIGTERM.
 
         fab restore --env=staging --backup=manual-20261124101500
     """
@@ -100,7 +101,13 @@ def restore(c, env=None, backup=None, yes=False, lock_wait=0):
         safety = perform(c, environment, work, progress.Steps(), lock_wait)
     finally:
         host.close()
+    if json:
+        render.as_json(
+            {"ok": True, "env": environment.name, "restored": backup, "safety_backup": safety}
+        )
+        return
     render.out.print(
         f"[bold green]restored[/] {escape(backup)} on {escape(environment.name)}; the data as it "
-        f"was is in safety backup {escape(safety['id'])}"
+        f"was is in safety backup {escape(safety['id'])}",
+        soft_wrap=True,
     )

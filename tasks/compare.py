@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fabric import task
 from rich.markup import escape
 from rich.table import Table
 
@@ -14,6 +13,7 @@ from deployment.errors import Differences, UsageError
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 
 ABSENT = "[dim]-[/]"
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from fabric import task
-
 from deployment.checks import promotion_gate as promotion
 from deployment.errors import PlanRefused
 from deployment.operations.deploy import Deployment
 from deployment.releases.worktree import check_ref
 
+from . import documents, progress, render
 from . import environment as environments
-from . import progress, render
 from .confirm import confirmer
 from .errors import reported
 from .operate import perform
+from .options import task
 
 
 @task(
@@ -26,7 +25,8 @@ from .operate import perform
         "after), print the plan; nothing else changes but the hosts' mirrors",
         "allow_dangerous": "let dangerous migrations through on production",
         "lock_wait": "seconds to wait for another deploy's lock (default: refuse at once)",
-        "json": "print the final report as one JSON document on stdout",
+        "json": "print one JSON document on stdout (steps, plan, backup, releases), also on "
+        "failure and with --dry-run (the plan)",
         "skip_verification": "emergency override: skip the pre-deploy checks (recorded)",
         "force_promotion": "deploy a commit never deployed to the promote_from environment "
         "(recorded)",
@@ -49,8 +49,9 @@ def deploy(
 
     A failure while migrating, verifying or going live brings code and database back
     (on_failure: rollback) and says what happened and what to run next. Exit 0 deployed,
-    1 failed (rolled back or stopped, as reported), 2 usage/connection, 3 locked,
-    4 not confirmed.
+    1 failed (rolled back or stopped, as reported; with --dry-run: the plan would stop),
+    2 usage (an unknown --ref), inventory or connection, 3 locked, 4 not confirmed, 5 left
+    inconsistent (fab recover), 130 / 143 stopped by Ctrl-C / SIGTERM after undoing.
 
         fab deploy --env=staging
         fab deploy --env=production --ref=v2.3.0 --yes
@@ -76,9 +77,13 @@ def deploy(
         ref_given=ref,
     )
     if dry_run:
-        render.dry_run(environment.name, deployment.rehearse(), deployment.blocked)
-        if deployment.blocked:  # said once, by render.dry_run
+        summary = deployment.rehearse()
+        if json:
+            render.as_json(documents.summary(summary, deployment.blocked))
+        else:
+            render.dry_run(environment.name, summary, deployment.blocked)
+        if deployment.blocked:  # said once, by render.dry_run or in the document
             raise PlanRefused()
         return
     done = perform(c, environment, deployment, deployment.notify, lock_wait)
-    render.deployed(done, json_output=json)
+    render.deployed(done, deployment.notify.outcomes, json_output=json)

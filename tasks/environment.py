@@ -11,7 +11,7 @@ from rich.markup import escape
 from deployment import hosts, inventory
 from deployment.errors import UsageError
 
-from . import render
+from . import notify, render
 
 DEFAULT_INVENTORY = Path(__file__).resolve().parent.parent / "inventory"
 
@@ -20,10 +20,14 @@ def resolve(c, env: str | None) -> inventory.Environment:
     """The environment named by ``--env``, or the one holding ``-H HOST`` (narrowed to it)."""
     directory = inventory.inventory_dir(DEFAULT_INVENTORY)
     target = getattr(c, "original_host", None)
+    if env is not None and not env.strip():
+        known = ", ".join(inventory.environments(directory)) or "none"
+        raise UsageError(f"--env is empty: pass --env=NAME; environments: {known}")
     if env is None and target is None:
         known = ", ".join(inventory.environments(directory)) or "none"
         raise UsageError(f"pass --env=NAME or -H HOST; environments: {known}")
     environment = inventory.load(env, directory) if env else inventory.find_host(target, directory)
+    notify.watch(environment)
     for warning in environment.warnings:
         render.err.print(f"[yellow]warning[/]: {escape(environment.name)}: {escape(warning)}")
     if target is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fabric import task
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +12,7 @@ from deployment.layout import Layout
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 
 WIDE = 140  # columns from which the table fits with room for messages
 OUTCOME_STYLE = {"success": "green", "failed": "bold red", "rolled_back": "yellow"}
@@ -31,7 +31,8 @@ def history(c, env=None, json=False, limit=20):
 
     Deploys, rollbacks, migrations, restores, backups, overrides and unlocks: when, who,
     which release and commit, which backup, and how it ended. A table on a wide terminal,
-    one entry per event on a narrow one; ``--json`` for scripts.
+    one entry per event on a narrow one; ``--json`` for scripts. Exit 0, 2 usage,
+    inventory or connection.
 
         fab history --env=production
         fab history --env=production --json --limit=0

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-from deployment.errors import Inconsistent, StepFailed
+from rich.markup import escape
+
+from deployment.errors import DeployError, Inconsistent, StepFailed
 from deployment.operations import runner
 from deployment.operations.signals import Stop
 
+from . import documents, render
 from . import environment as environments
-from . import render
 
 
 def perform(c, environment, operation, notifier, lock_wait, *, take_over: bool = False):
-    """``runner.perform`` for a task: what the operation returned, or its error raised."""
+    """``runner.perform`` for a task: what the operation returned, or its error raised,
+    carrying what the operation knew (``error.document``, for ``--json``)."""
     stop = Stop(said=notifier.stopping(environment.primary.name))
     try:
         return runner.perform(
@@ -22,6 +25,11 @@ def perform(c, environment, operation, notifier, lock_wait, *, take_over: bool =
             stop=stop,
             take_over=take_over,
         )
-    except (StepFailed, Inconsistent) as error:
-        render.failed(environment.name, operation, error)
+    except DeployError as error:
+        error.document = documents.failed_operation(operation, notifier.outcomes, error)
+        if isinstance(error, StepFailed | Inconsistent):
+            error.said = render.failed(environment.name, operation, error)
         raise
+    finally:
+        for warning in getattr(operation, "warnings", ()):  # hooks that failed after the fact
+            render.err.print(f"[yellow]warning[/]: {escape(warning)}")

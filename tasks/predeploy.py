@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import posixpath
 
-from fabric import task
-
 from deployment import history
 from deployment.checks import predeploy as engine
 from deployment.errors import ChecksFailed, DeployError, HostsUnreachable
@@ -14,6 +12,7 @@ from deployment.layout import Layout
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 
 
 @task(

@@ -16,6 +16,7 @@ from .render import err
 STYLE = {"done": "green", "failed": "bold red", "undone": "yellow", "undo failed": "bold red"}
 RUNNING = {"start": "running", "undo": "undoing"}  # states that last until the next one
 PROMPTING = {"confirm"}
+OUTCOME = {"start": "running", "undo": "undoing"}  # what a step is, as the JSON documents say
 ON_PRIMARY = {"migrate", "backup", "database", "verify", "plan", "checks", "restore"}
 
 
@@ -46,9 +47,11 @@ class Steps:
     def __init__(self) -> None:
         self._progress: Progress | None = None
         self.current: str | None = None  # the step running now
+        self.outcomes: dict[str, str] = {}  # step -> its last state, in the order reached
 
     def __call__(self, step: str, state: str) -> None:
         self._stop()
+        self.outcomes[step] = OUTCOME.get(state, state)
         self.current = step if state in RUNNING else None
         if state in RUNNING and step not in PROMPTING and err.is_terminal:
             self._progress = _spinner()

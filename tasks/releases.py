@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fabric import task
 from rich import box
 from rich.markup import escape
 from rich.table import Table
@@ -14,6 +13,7 @@ from deployment.status.reports import releases_report
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 
 HELP = {
     "env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST",
@@ -28,7 +28,8 @@ def releases(c, env=None, json=False):
 
     A release is bad when its deploy failed or it was rolled back from (``fab rollback``
     skips those). The migration state and backup recorded when it was deployed come from
-    the primary. Exit 0, or 2 when a host could not be reached (the others are listed).
+    the primary. Exit 0, or 2 on bad usage or inventory, or when a host could not be
+    reached (the others are listed).
 
         fab releases --env=production
         fab releases --env=production --json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 
@@ -12,11 +13,34 @@ from rich.table import Table
 from deployment.errors import Inconsistent, StepFailed
 from deployment.operations.recover_records import said
 
+from . import documents
+
 NEW_BACKUP = "(taken before migrating)"  # what --dry-run shows for the backup not yet taken
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+UNWRAPPED = 100_000  # columns of a pipe: lines are as long as they are (ids, sha256 whole)
+
+
+def _console(stderr: bool) -> Console:
+    """A terminal's width where there is one (or ``COLUMNS``); a pipe or a file (CI logs)
+    gets no fixed width, so that nothing wraps at 80 columns."""
+    console = Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").strip():
+        console.width = UNWRAPPED
+    return console
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
+
+
+class _Document:
+    """Whether this task printed its JSON document already (a failure then adds none)."""
+
+    printed = False
+
+
+document = _Document()
 
 
 def predeploy(report) -> None:
@@ -56,8 +80,15 @@ def override_warning(env: str) -> None:
     )
 
 
-def as_json(document: dict) -> None:
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+def as_json(value: dict) -> None:
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+    document.printed = True
+
+
+def raw_json(text: str) -> None:
+    """A JSON document made elsewhere (``verify_schema --format json``), as it is."""
+    sys.stdout.write(text)
+    document.printed = bool(text.strip())
 
 
 def _escape(text: str) -> str:
@@ -131,11 +162,12 @@ def dry_run(env: str, summary, blocked: str | None) -> None:
     )
 
 
-def failed(env: str, operation, error) -> None:
-    """What a failed operation did, before the one error line: for a deploy, what ran and
-    what was undone (the check after it passed); for any, what does not hold when it left
-    the environment inconsistent."""
+def failed(env: str, operation, error) -> bool:
+    """What a failed operation did, in place of the one error line: for a deploy, what ran
+    and what was undone (the check after it passed); for any, what does not hold when it left
+    the environment inconsistent. True when the error itself was said (no error line then)."""
     cause = getattr(error, "failure", error)
+    said = False
     if isinstance(cause, StepFailed) and getattr(cause, "done", None) is not None:
         if isinstance(error, Inconsistent):
             err.print(
@@ -146,11 +178,14 @@ def failed(env: str, operation, error) -> None:
                 err.print(f"[bold red]could not undo[/]: {_escape(failures)}")
         else:
             deploy_failed(cause, cause.done)
+        said = True
     if isinstance(error, Inconsistent):
         err.print(f"[bold red]left inconsistent[/]: {_escape(error.verdict.problem)}")
         err.print(
             f"the journal stays on the primary and the lock is kept for fab recover --env={env}"
         )
+        said = True
+    return said
 
 
 def deploy_failed(failure, done) -> None:
@@ -173,29 +208,23 @@ def deploy_failed(failure, done) -> None:
         err.print(f"{where}; next: fix the cause, then fab deploy --env={env}")
 
 
-def deployed(done, json_output: bool) -> None:
+def deployed(done, outcomes: dict[str, str], json_output: bool) -> None:
     if json_output:
-        document = {
-            "ok": True,
-            "env": done.env,
-            "release": done.release,
-            "commit": done.commit,
-            "previous": dict(done.previous),
-            "backup": done.backup,
-            "applied": list(done.applied),
-            "durations_ms": dict(done.durations_ms),
-        }
-        as_json(document)
+        as_json(documents.done(done, outcomes))
         return
     out.print(
         f"[bold green]deployed[/] {done.release} to {done.env} "
         f"({', '.join(done.hosts)}); migrations applied: "
-        f"{', '.join(done.applied) or 'none'}"
+        f"{', '.join(done.applied) or 'none'}",
+        soft_wrap=True,
     )
     steps_summary(done.durations_ms)
 
 
-def rolled_back(done) -> None:
+def rolled_back(done, outcomes: dict[str, str], json_output: bool) -> None:
+    if json_output:
+        as_json(documents.done(done, outcomes))
+        return
     database = (
         f"database restored from backup {done.restored}"
         if done.restored
@@ -221,14 +250,21 @@ def rolled_back(done) -> None:
     steps_summary(done.durations_ms)
 
 
-def migrated(done) -> None:
+def migrated(done, outcomes: dict[str, str], json_output: bool) -> None:
+    if json_output:
+        as_json(documents.done(done, outcomes))
+        return
     out.print(
-        f"[bold green]migrated[/] {done.env}: {', '.join(done.applied) or 'nothing to apply'}"
+        f"[bold green]migrated[/] {done.env}: {', '.join(done.applied) or 'nothing to apply'}",
+        soft_wrap=True,
     )
     steps_summary(done.durations_ms)
 
 
-def recovered(done, work) -> None:
+def recovered(done, work, outcomes: dict[str, str], json_output: bool) -> None:
+    if json_output:
+        as_json({**documents.done(done, outcomes), "said": said(work)})
+        return
     out.print(f"[bold green]recovered[/] {done.env}: {_escape(said(work))}", soft_wrap=True)
     if done.restored:
         out.print(f"database restored from backup {done.restored} (after a safety backup)")

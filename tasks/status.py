@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fabric import task
 from rich.markup import escape
 
 from deployment import lock
@@ -13,6 +12,7 @@ from deployment.status.reports import status_report
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 from .releases import HELP
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fabric import task
+from dataclasses import asdict
+
 from rich.markup import escape
 
 from deployment import history, lock
@@ -12,22 +13,24 @@ from deployment.layout import Layout
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import ENV, JSON, task
 
 
 @task(
     help={
-        "env": "environment (inventory/<env>.yml); or pass a host with fab -H HOST",
+        **ENV,
         "reason": "why the lock may go (required; recorded in the history)",
+        **JSON,
     }
 )
 @reported
-def unlock(c, env=None, reason=None):
+def unlock(c, env=None, reason=None, json=False):
     """Clear the deploy lock of an environment, after its holder died or was cancelled.
 
     Only for a lock whose holder is gone: `fab predeploy` and a refused deploy say who holds
     it and when it last showed signs of life. Records who cleared it and why in the history.
     An operation still running notices at its next step and stops. Exit 0 when cleared or
-    when there was no lock.
+    when there was no lock, 2 usage (no --reason), inventory or connection.
 
         fab unlock --env=staging --reason="CI job 4711 was cancelled mid-deploy"
     """
@@ -39,7 +42,10 @@ def unlock(c, env=None, reason=None):
         cleared = _clear(host, Layout(environment.primary.deploy_to), environment.name, reason)
     finally:
         host.close()
-    if cleared is None:
+    if json:
+        held = None if cleared is None else _as_json(cleared)
+        render.as_json({"ok": True, "env": environment.name, "cleared": held, "reason": reason})
+    elif cleared is None:
         render.out.print(f"no deploy lock on {escape(environment.name)}: nothing to clear")
     else:
         render.out.print(f"cleared the deploy lock on {escape(environment.name)}, {_held(cleared)}")
@@ -64,3 +70,8 @@ def _held(info: lock.LockInfo) -> str:
     if info.idle_seconds is not None:
         text += f", last refreshed {lock.duration(info.idle_seconds)} ago"
     return escape(text)
+
+
+def _as_json(info: lock.LockInfo) -> dict:
+    """The lock that was cleared, as JSON (its token stays out: it proves nothing now)."""
+    return {key: value for key, value in asdict(info).items() if key != "token"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import sys
 
-from fabric import task
 from rich.markup import escape
 
 from deployment.errors import SchemaMismatch, UsageError
@@ -16,6 +15,7 @@ from deployment.remote.commands import all_of, either, to_stderr
 from . import environment as environments
 from . import render
 from .errors import reported
+from .options import task
 
 VERIFY_SCHEMA_EXITS = (0, 1, 2)  # no problem, problems, usage or database unreadable
 NOTHING_DEPLOYED = 125
@@ -36,7 +36,8 @@ def verify(c, env=None, app=None, json=False):
     Missing or extra tables and columns, types, nullability, keys, foreign keys, unique
     constraints, indexes, checks and critical relationships, as ``manage.py verify_schema``
     reports them there. Exit 0 no problem, 1 problems, 2 bad usage, connection, nothing
-    deployed, or a database that cannot be read.
+    deployed, or a database that cannot be read. With --json, verify_schema's own document
+    (or, when it could not run, the failure document).
 
         fab verify --env=production
         fab verify --env=staging --app=content --json
@@ -68,7 +69,7 @@ def verify(c, env=None, app=None, json=False):
             f"verify_schema could not run on {host.name}: {lines[-1] if lines else 'no output'}"
             f" (check `manage` in the {environment.name} inventory)"
         )
-    sys.stdout.write(result.stdout)
+    render.raw_json(result.stdout) if json else sys.stdout.write(result.stdout)
     sys.stderr.write(rest)
     if result.exit_code == 1:
         raise SchemaMismatch()

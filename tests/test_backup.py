@@ -195,7 +195,7 @@ def test_a_corrupted_backup_is_refused_and_nothing_changes(fleet, rows):
 
 def test_an_unknown_backup_is_refused_naming_the_ones_there_are(fleet):
     done = fleet.fab("restore", "--env=test", "--backup=nope", "--yes")
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "no backup nope" in done.stderr
     done = fleet.fab("restore", "--env=test", "--yes")
     assert done.returncode == 2

@@ -87,9 +87,19 @@ def test_first_deploy_then_a_migration_then_rollback_keeps_every_row(fleet, post
         "VALUES ('between', 'w', now(), true, '')",
     )
 
-    done = fleet.fab("rollback", "--env=test", "--yes")
+    done = fleet.fab("rollback", "--env=test", "--yes", "--json")
     assert done.returncode == 0, done.stderr
     assert _live(fleet) == first
+    document = json.loads(done.stdout)
+    assert (document["ok"], document["release"]) == (True, first[0])
+    assert document["reversed"] == ["content.0003_resource_homepage"]
+    assert [(s["step"], s["outcome"]) for s in document["steps"]] == [
+        ("choose", "done"),
+        ("plan", "done"),
+        ("confirm", "done"),
+        ("go live", "done"),
+        ("database", "done"),
+    ]
     said = done.stderr
     assert said.index("done go live") < said.index("done database"), (
         "going back, the older code goes live before the column it does not know is dropped"
@@ -132,9 +142,28 @@ def test_a_migration_failing_halfway_leaves_the_previous_release_and_data(fleet,
         "0004_broken",
         "        migrations.RunSQL('SELECT 1/0', reverse_sql=migrations.RunSQL.noop),",
     )
-    done = fleet.fab("deploy", "--env=test", "--yes")
+    done = fleet.fab("deploy", "--env=test", "--yes", "--json")
     assert done.returncode == 1
-    assert "failed at migrate" in done.stderr
+    assert done.stderr.count("failed at migrate") == 1, "the error is said once"
+    assert "error:" not in done.stderr
+    document = json.loads(done.stdout)  # one document, also on failure
+    assert (document["ok"], document["exit_code"], document["step"]) == (False, 1, "migrate")
+    assert "failed" in document["error"]
+    outcomes = {s["step"]: s["outcome"] for s in document["steps"]}
+    assert outcomes == {
+        "checks": "done",
+        "release": "undone",
+        "plan": "done",
+        "backup": "done",
+        "confirm": "done",
+        "migrate": "undone",
+    }
+    assert all(isinstance(s["elapsed_ms"], int) for s in document["steps"])
+    planned = [f"{m['app']}.{m['name']}" for m in document["plan"]["migrations"]]
+    assert planned == ["content.0003_add_note", "content.0004_broken"]
+    assert document["backup"] == document["release"]
+    assert document["hosts"] == dict.fromkeys(document["previous"], before[0])
+    assert document["consistent"] is True
     assert _live(fleet) == before
     columns = _sql(
         postgres_server,
@@ -323,6 +352,13 @@ def test_dry_run_shows_the_plan_and_changes_nothing(fleet, postgres_server):
     assert _tree(fleet) == tree
     assert checksum(postgres_server, fleet) == data
     assert "homepage" not in columns(postgres_server, fleet)
+    done = fleet.fab("deploy", "--env=test", "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert (document["ok"], document["dry_run"], document["blocked"]) == (True, True, None)
+    planned = [f"{m['app']}.{m['name']}" for m in document["plan"]["migrations"]]
+    assert planned == ["content.0003_resource_homepage"]
+    assert _tree(fleet) == tree
 
 
 def _pg_restore() -> str:

@@ -49,6 +49,7 @@ FLEET = {  # the same, on the docs' hosts
     (RUNBOOK, "Emergencies: skipping the checks"): "test_runbook_restore",
     ("README.md", "A dry run, a dangerous migration, a rollback"): "test_readme_every_task",
     ("README.md", "Deploying with fab"): "test_readme_every_task",
+    ("docs/inventory.md", "A new environment: fab init"): "test_readme_every_task",
 }
 PLAYED = DEMO | FLEET
 
@@ -255,3 +256,4 @@ def test_readme_every_task(fleet):
         after={dry_run: nothing_left},
     )
     fleet.play_section("README.md", "Deploying with fab")
+    fleet.play_section("docs/inventory.md", "A new environment: fab init")  # the last: it adds qa

@@ -11,7 +11,7 @@ host: ``predeploy`` asks each host ``questions`` in one round trip.
 
 from __future__ import annotations
 
-from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts
+from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, TURNED_OFF, WARN, Check, Facts
 from .database import database
 from .host import connectivity, containers, disk_space, lock
 from .repository import PROMOTION, branch, git_status, promotion
@@ -23,6 +23,7 @@ __all__ = [
     "PASS",
     "PROMOTION",
     "SKIP",
+    "TURNED_OFF",
     "WARN",
     "Check",
     "Facts",
@@ -63,4 +64,9 @@ def evaluate(facts: Facts, elapsed_ms: int = 0) -> list[Check]:
     ]
     if facts.promote_from:
         checks.append(promotion(facts))
-    return [Check(c.name, c.status, c.detail, elapsed_ms) for c in checks]
+    return [
+        Check(c.name, SKIP, TURNED_OFF, elapsed_ms)
+        if c.name in facts.off
+        else Check(c.name, c.status, c.detail, elapsed_ms)
+        for c in checks
+    ]

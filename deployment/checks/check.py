@@ -9,6 +9,7 @@ from . import promotion_gate as promotions
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 NOTHING_DEPLOYED = "nothing deployed yet"
+TURNED_OFF = "turned off in the inventory"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Facts:
     promote_from: str | None = None
     source: promotions.Source | None = None  # promote_from's history, primary only
     env: str = "?"
+    off: tuple[str, ...] = ()  # checks the inventory turned off (``checks: {name: false}``)
 
     def deployed(self) -> bool:
         current = self.sections.get("current")

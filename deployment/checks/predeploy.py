@@ -123,6 +123,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
         local=spec.is_local,
         promote_from=environment.promote_from,
         env=environment.name,
+        off=environment.checks_off,
         source=promoted.result() if primary and environment.promote_from else None,
     )
 

@@ -125,7 +125,7 @@ def find(found: list[dict], backup_id: str, where: str) -> dict:
         if manifest.get("id") == backup_id:
             return manifest
     known = ", ".join(str(m.get("id")) for m in found[:5]) or "none"
-    raise DeployError(f"no backup {backup_id} on {where}; the newest there: {known}")
+    raise UsageError(f"no backup {backup_id} on {where}; the newest there: {known}")
 
 
 def drift(manifest: dict, state: dict | None) -> list[str]:

@@ -50,6 +50,11 @@ class Host(Protocol):
         """
         ...
 
+    def attach(self, command: Command, *, pty: bool) -> int:
+        """Run ``command`` with the operator's stdin, stdout and stderr (a terminal on the
+        host when ``pty``), for a person at the keyboard; its exit code."""
+        ...
+
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:
         """Copy a local file to the host."""
         ...
@@ -74,6 +79,11 @@ def run_options(timeout: float | None, stdin: str | None) -> dict[str, Any]:
         "in_stream": io.StringIO(stdin or ""),
         "timeout": timeout,
     }
+
+
+def attached_options(pty: bool) -> dict[str, Any]:
+    """invoke's ``run`` options for a person at the keyboard: streams passed through."""
+    return {"hide": False, "warn": True, "pty": pty}
 
 
 def shell_line(command: Command | str) -> str:

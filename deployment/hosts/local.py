@@ -9,7 +9,7 @@ import invoke
 from deployment.errors import RemoteCommandFailed
 from deployment.remote.commands import Command
 
-from .base import PathLike, Result, invoke_run, run_options, shell_line
+from .base import PathLike, Result, attached_options, invoke_run, run_options, shell_line
 
 
 class LocalHost:
@@ -26,6 +26,10 @@ class LocalHost:
         """Run ``command`` with ``bash -c``; see ``Host.run``."""
         line = shell_line(command)
         return invoke_run(self.name, self._context.run, line, run_options(timeout, stdin))
+
+    def attach(self, command: Command, *, pty: bool) -> int:
+        """Run ``command`` with the operator's streams; see ``Host.attach``."""
+        return self._context.run(shell_line(command), **attached_options(pty)).exited
 
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:
         """Copy a file (contents and mode)."""

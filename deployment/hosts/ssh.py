@@ -18,7 +18,7 @@ from deployment.errors import (
 )
 from deployment.remote.commands import Command
 
-from .base import PathLike, Result, invoke_run, run_options, shell_line
+from .base import PathLike, Result, attached_options, invoke_run, run_options, shell_line
 from .known_hosts import KnownHosts, changed_key_message, hostkey_name, revoked_key_message
 
 # paramiko logs a traceback from its transport thread when a connection fails, which Python
@@ -91,6 +91,15 @@ class SshHost:
         if result.exit_code == -1 and not self.connection.is_connected:
             raise self._lost(line, None)
         return result
+
+    def attach(self, command: Command, *, pty: bool) -> int:
+        """Run ``command`` with the operator's streams; see ``Host.attach``."""
+        self.open()
+        line = shell_line(command)
+        try:
+            return self.connection.run(line, **attached_options(pty)).exited
+        except LINK_ERRORS as error:
+            raise self._lost(line, error) from None
 
     def put(self, local_path: PathLike, remote_path: PathLike) -> None:
         """Copy a local file to the host over SFTP (the file's mode is kept)."""

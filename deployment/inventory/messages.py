@@ -8,13 +8,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from deployment.inventory.schema import HealthcheckEntry, HostEntry, InventoryFile
+from deployment.inventory.schema import HealthcheckEntry, HostEntry, InventoryFile, NotifyEntry
 
 # Which model a mapping is, by the last key above it (None: the top of the file).
 _MODELS: dict[str | None, type[BaseModel]] = {
     None: InventoryFile,
     "hosts": HostEntry,
     "healthcheck": HealthcheckEntry,
+    "notify": NotifyEntry,
 }
 
 
@@ -32,6 +33,8 @@ def dotted(loc: tuple[int | str, ...]) -> str:
     """``('hosts', 1, 'port')`` -> ``hosts[1].port``."""
     key = ""
     for part in loc:
+        if part == "[key]":  # pydantic's mark of a mapping's key: the key itself is named
+            continue
         key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
     return key
 
@@ -46,6 +49,8 @@ def _reason(error: ErrorDetails) -> str:
         return f"expected a mapping (key: value), got {_yaml_type(error['input'])}"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "literal_error" and error["loc"][:1] == ("checks",):
+        return "only false turns a check off (every check is on unless turned off)"
     return error["msg"]
 
 

@@ -25,9 +25,13 @@ from pydantic import (
 )
 
 from deployment.inventory.spec import (
+    CHECK_NAMES,
+    EVENT_NAMES,
+    HOOK_PHASES,
     Environment,
     Healthcheck,
     HostSpec,
+    Notify,
     protected_by_default,
     secret_warnings,
 )
@@ -111,6 +115,25 @@ class HostEntry(_Strict):
     healthcheck: HealthcheckEntry | None = None
 
 
+def _known(names: tuple[str, ...], what: str):
+    def known(name: str) -> str:
+        if name not in names:
+            raise ValueError(f"{name!r} is not {what}; known: {', '.join(names)}")
+        return name
+
+    return known
+
+
+CheckName = Annotated[str, AfterValidator(_known(CHECK_NAMES, "a pre-deploy check"))]
+HookPhase = Annotated[str, AfterValidator(_known(HOOK_PHASES, "a hook phase"))]
+EventName = Annotated[str, AfterValidator(_known(EVENT_NAMES, "a history event"))]
+
+
+class NotifyEntry(_Strict):
+    url: HttpUrl
+    events: Annotated[list[EventName], Field(min_length=1)] = list(EVENT_NAMES)
+
+
 class InventoryFile(_Strict):
     user: Text | None = None
     port: Port | None = None
@@ -135,6 +158,9 @@ class InventoryFile(_Strict):
     accept_new_host_keys: bool = False
     on_failure: Literal["rollback", "stop"] = "rollback"
     promote_from: Text | None = None
+    checks: dict[CheckName, Literal[False]] = {}
+    hooks: dict[HookPhase, Texts] = {}
+    notify: NotifyEntry | None = None
 
     @field_validator("hosts")
     @classmethod
@@ -208,11 +234,22 @@ class InventoryFile(_Strict):
             on_failure=self.on_failure,
             promote_from=self.promote_from,
             file=file,
+            checks_off=tuple(self.checks),
+            hooks={phase: tuple(commands) for phase, commands in self.hooks.items()},
+            notify=_notify(self.notify),
             env_file=self.env_file,
             parallel=self.parallel,
             protected=protected_by_default(name) if self.protected is None else self.protected,
-            warnings=secret_warnings(self.manage, *self.build, *self.restart),
+            warnings=secret_warnings(
+                self.manage,
+                *self.build,
+                *self.restart,
+                *(c for cs in self.hooks.values() for c in cs),
+            ),
         )
+
+    def _hooks(self) -> list[str]:
+        return [command for commands in self.hooks.values() for command in commands]
 
     def _host_specs(self) -> tuple[HostSpec, ...]:
         names = host_names(self.hosts, self.port, self.deploy_to)
@@ -227,6 +264,10 @@ class InventoryFile(_Strict):
             )
             for name, entry in zip(names, self.hosts, strict=True)
         )
+
+
+def _notify(entry: NotifyEntry | None) -> Notify | None:
+    return Notify(url=str(entry.url), events=tuple(entry.events)) if entry else None
 
 
 def _protected(info: ValidationInfo) -> bool:

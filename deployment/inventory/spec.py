@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,33 @@ def protected_by_default(env: str) -> bool:
     return env == PROTECTED
 
 
+# The names the inventory may use; tests/test_inventory.py holds them equal to the engine's
+# (``checks.ORDER`` and the promotion check, ``history.EVENTS``), which this layer does not import.
+CHECK_NAMES = (
+    "connectivity",
+    "git_status",
+    "branch",
+    "containers",
+    "schema",
+    "migrations",
+    "critical_relationships",
+    "admin_user",
+    "disk_space",
+    "lock",
+    "promotion",
+)
+EVENT_NAMES = (
+    "deploy",
+    "rollback",
+    "migrate",
+    "restore",
+    "backup",
+    "unlock",
+    "override",
+    "recover",
+)
+HOOK_PHASES = ("before_build", "before_migrate", "after_go_live", "after_rollback", "on_failure")
+
 Confirm = Literal["type-env", "yes-no", "none"]
 OnFailure = Literal["rollback", "stop"]
 
@@ -49,6 +77,14 @@ class Healthcheck:
 
     url: str
     timeout: int = 30
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Where each history event is posted (as JSON, from the operator's machine), and which."""
+
+    url: str
+    events: tuple[str, ...] = EVENT_NAMES
 
 
 @dataclass(frozen=True)
@@ -101,6 +137,9 @@ class Environment:
     protected: bool = False
     warnings: tuple[str, ...] = ()  # said when the file is loaded
     parallel: int = 30  # most hosts connected and worked on at once
+    checks_off: tuple[str, ...] = ()  # pre-deploy checks turned off (``checks: {name: false}``)
+    hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> commands
+    notify: Notify | None = None
 
     def workers(self, count: int | None = None) -> int:
         """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""

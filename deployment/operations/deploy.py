@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import history, lock
+from .. import history, hooks, lock
 from ..checks import promotion_gate as promotion
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
@@ -18,7 +18,7 @@ from ..inventory import Environment
 from ..journal import Journal
 from ..releases import worktree
 from ..releases.worktree import Release
-from . import consistency, deploy_records
+from . import consistency, deploy_records, hook_runs
 from .consistency import Verdict
 from .deploy_database import DatabaseSteps
 from .deploy_release import ReleaseSteps
@@ -53,6 +53,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     restored: str | None = None
     preview: str | None = None  # --dry-run's throwaway copy of the release, on the primary
     blocked: str | None = None  # --dry-run: why the real deploy would stop at the plan
+    warnings: list[str] = field(default_factory=list)  # hooks that failed after the fact
 
     @property
     def previous(self) -> dict[str, str | None]:
@@ -101,9 +102,29 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
         try:
             outcome = execute(self.steps(), rollback=rollback, notify=self.notify, before=before)
         except StepFailed as failure:
+            if not isinstance(failure.error, NotConfirmed):  # declined: nothing failed
+                undone = {"migrate", "go live"} & set(failure.outcome.undone)
+                moments = self.moments("rolled_back" if undone else "failed")
+                self.warnings += hook_runs.on_failure(self.environment, self.hosts, moments)
             failure.done = self.done(failure.outcome)
             raise
+        moments = self.moments("success")
+        self.warnings += hook_runs.after(self.environment, self.hosts, "after_go_live", moments)
         return self.done(outcome)
+
+    def moments(self, outcome: str) -> hook_runs.MomentOf:
+        return lambda name: self.moment(name, outcome)
+
+    def moment(self, name: str, outcome: str = "running") -> hooks.Moment:
+        """What the hooks on host ``name`` are told."""
+        release = self.release
+        return hooks.Moment(
+            self.environment.name,
+            release.name if release else None,
+            release.commit if release else None,
+            self.previous.get(name),
+            outcome,
+        )
 
     def journal(self, step: str) -> Journal:
         release, plan = self.release, self.plan or Plan()
@@ -154,6 +175,8 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             reversed=tuple(self.reversed),
             restored=self.restored,
             durations_ms=dict(outcome.durations_ms),
+            plan=self.plan,
+            warnings=tuple(self.warnings),
             undone=tuple(outcome.undone),
             undo_failures=tuple(outcome.undo_failures),
         )

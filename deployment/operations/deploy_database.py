@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..database import backups, migrations
 from ..database.verify import verify
 from ..errors import DeployError
+from . import hook_runs
 from .summary import Plan
 
 
@@ -38,6 +39,8 @@ class DatabaseSteps:
     def migrate(self) -> None:
         self.verified = None  # the database moves: what was verified no longer holds
         layout, path = self.primary_layout, self.new_release_path()
+        moment = self.moment(self.environment.primary.name)
+        hook_runs.before(self.environment, self.primary, "before_migrate", path, moment)
         report = migrations.migrate(self.primary, layout, path, self.environment.managed)
         self.applied = report["applied"]
 

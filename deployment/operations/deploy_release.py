@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import secrets
 
-from .. import history
+from .. import history, hooks
 from ..checks import predeploy
 from ..checks import promotion_gate as promotion
-from ..errors import DeployError
+from ..errors import DeployError, UsageError
 from ..releases import mirror, worktree
 from ..releases.worktree import Release
 from ..remote.run import checked
@@ -53,15 +53,17 @@ class ReleaseSteps:
         """Two round trips per host: fetch (and resolve on the primary), then create and build."""
         self._name_release()
         env = self.environment
-        self.each(
-            lambda name, host: checked(
-                host,
-                worktree.create_and_build(
-                    self.layout(name), self.release, env.shared, env.build, env.env_file
-                ),
-                "creating the release",
+
+        def create(name, host) -> None:
+            layout = self.layout(name)
+            path, commands = layout.release(self.release.name), env.hooks.get("before_build", ())
+            hook = hooks.steps("before_build", commands, path, self.moment(name), env.env_file)
+            script = worktree.create_and_build(
+                layout, self.release, env.shared, env.build, env.env_file, hook
             )
-        )
+            checked(host, script, "creating the release")
+
+        self.each(create)
 
     def preview_release(self) -> None:
         """--dry-run: the new release's code in a throwaway folder on the primary, for the plan."""
@@ -87,7 +89,7 @@ class ReleaseSteps:
         self.moved = {n: a.moved_from for n, a in fetched.items() if a.moved_from}
         answer = fetched[env.primary.name]
         if answer.commit is None:
-            raise DeployError(f"{self.ref} names no commit in {env.repository}")
+            raise UsageError(f"{self.ref} names no commit in {env.repository}")
         if not answer.on_branch:
             raise DeployError(
                 f"{self.ref} ({answer.commit[:7]}) is not on {env.branch}, the only "

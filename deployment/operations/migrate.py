@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .. import history, lock
+from .. import history, hooks, lock
 from ..database import backups, migrations
 from ..database.verify import verify
 from ..errors import DeployError, NotConfirmed, NothingDeployed, StepFailed
@@ -18,7 +18,7 @@ from ..hosts import Host
 from ..inventory import Environment
 from ..journal import Journal
 from ..releases.current import Live, live
-from . import consistency
+from . import consistency, hook_runs
 from .consistency import Verdict
 from .fleet import OnPrimary
 from .steps import Before, Outcome, Step, execute
@@ -135,6 +135,7 @@ class SafeMigration(OnPrimary):
             reversed=tuple(self.reversed),
             restored=self.restored,
             durations_ms=dict(outcome.durations_ms),
+            plan=self.plan,
         )
 
     # --- steps ---
@@ -186,6 +187,9 @@ class SafeMigration(OnPrimary):
 
     def migrate(self) -> None:
         self.verified = None  # the database moves
+        release, commit = self.live.release, self.live.commit
+        moment = hooks.Moment(self.environment.name, release, commit, release)
+        hook_runs.before(self.environment, self.host, "before_migrate", self.path, moment)
         layout, manage = self.primary_layout, self.environment.managed
         self.applied = migrations.migrate(self.host, layout, self.path, manage)["applied"]
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import history, lock
+from .. import history, hooks, lock
 from ..database import backups, migrations
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
 from ..journal import Journal
-from . import consistency
+from . import consistency, hook_runs
 from .consistency import Verdict
 from .fleet import OnHosts
 from .rollback_choice import choose
@@ -54,6 +54,7 @@ class Rollback(PlanSteps, OnHosts):
     restored: str | None = None
     switched: list[str] = field(default_factory=list)
     metas: dict[str, dict] = field(default_factory=dict)  # release -> what its deploy recorded
+    warnings: list[str] = field(default_factory=list)  # hooks that failed after the fact
     database_moving: bool = False  # from then on, going back to the newer code is unsafe
 
     # --- as an operation (``runner.perform``) ---
@@ -84,9 +85,23 @@ class Rollback(PlanSteps, OnHosts):
             outcome = execute(steps, notify=self.notify, before=before)
         except StepFailed as failure:
             failure.outcome.durations_ms = {**read.durations_ms, **failure.outcome.durations_ms}
+            if not isinstance(failure.error, NotConfirmed):
+                self._hooks_after("on_failure", "failed")
             raise
         outcome.durations_ms = {**read.durations_ms, **outcome.durations_ms}
+        self._hooks_after("after_rollback", "success")
         return self.done(outcome)
+
+    def _hooks_after(self, phase: str, outcome: str) -> None:
+        def moment(name: str) -> hooks.Moment:
+            commit = self._meta(self.target).get("commit")
+            env = self.environment.name
+            return hooks.Moment(env, self.target, commit, self.current, outcome)
+
+        if phase == "on_failure":
+            self.warnings += hook_runs.on_failure(self.environment, self.hosts, moment)
+        else:
+            self.warnings += hook_runs.after(self.environment, self.hosts, phase, moment)
 
     def journal(self, step: str) -> Journal:
         have, want = self._state(self.current), self._state(self.target)
@@ -141,6 +156,7 @@ class Rollback(PlanSteps, OnHosts):
             restored=self.restored,
             safety=self.safety if self.restored else None,
             durations_ms=dict(outcome.durations_ms),
+            warnings=tuple(self.warnings),
         )
 
     # --- steps ---

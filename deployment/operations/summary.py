@@ -87,3 +87,5 @@ class Done:
     durations_ms: Mapping[str, int] = field(default_factory=dict)
     undone: tuple[str, ...] = ()
     undo_failures: tuple[str, ...] = ()
+    plan: Plan | None = None  # the migration plan it ran
+    warnings: tuple[str, ...] = ()  # what failed after the fact (hooks), changing nothing

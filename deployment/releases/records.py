@@ -40,7 +40,9 @@ def record_deploy(host, layout: Layout, meta: dict, event: history.Event) -> lis
         history.record_command(layout, event),
         history.read_command(layout, None),
     )
-    return history.parse_lines(checked(host, command, f"recording {meta['release']}"))
+    events = history.parse_lines(checked(host, command, f"recording {meta['release']}"))
+    history.recorded(event)
+    return events
 
 
 def read_meta(host, layout: Layout, release: str) -> dict | None:

@@ -60,12 +60,13 @@ def create_and_build(
     shared: tuple[str, ...],
     build: tuple[str, ...],
     env_file: str | None = None,
+    before_build: tuple[tuple[str, Command], ...] = (),
 ) -> Command:
-    """The release created, then each inventory build command (a shell fragment, as
-    written, with the environment file's values) in its folder, in one script that names
-    the step that failed."""
+    """The release created, then the ``before_build`` steps (hooks), then each inventory
+    build command (a shell fragment, as written, with the environment file's values) in its
+    folder, in one script that names the step that failed."""
     path = layout.release(release.name)
-    steps = [("creating the release", create(layout, release, shared))]
+    steps = [("creating the release", create(layout, release, shared)), *before_build]
     return in_order(*steps, *_builds(path, build, env_file))
 
 

@@ -165,6 +165,12 @@ def fragment(text: str, *args: str) -> list[Word]:
     return [Fragment(text), *args]
 
 
+def shell_with(variables: dict[str, str], text: str) -> list[Word]:
+    """``env NAME=VALUE... sh -c TEXT``: an inventory shell command (a hook) with values in
+    its environment; each assignment is one quoted word, never part of the command's text."""
+    return ["env", *(f"{name}={value}" for name, value in variables.items()), "sh", "-c", text]
+
+
 def script(name: str, *args: str) -> list[Word]:
     """``sh -c <scripts/NAME.sh> NAME ARGS...``: a shell program of ours, its values as $1..."""
     return ["sh", "-c", script_text(name), name, *args]
