@@ -17,7 +17,7 @@ SCHEMA_SAFETY_TESTS := tests/test_verify_schema_backends.py tests/test_verify_sc
 	tests/test_introspection_mysql_types.py tests/test_sqlite_checks.py \
 	tests/test_migration_plan.py tests/test_predeploy_report.py
 
-.PHONY: venv demo-venv system-packages test test-django6 lint format demo bench
+.PHONY: venv demo-venv system-packages test test-django6 faults lint format demo bench
 
 # Everything a contributor needs: the demo's packages, the test tools, the system packages.
 venv: $(STAMP)
@@ -55,6 +55,10 @@ format: venv
 
 test: lint test-django6
 	$(PYTHON) -m pytest
+
+# Every cell of the fault matrix (tests/fault_cases.py), then the matrix printed.
+faults: venv
+	$(PYTHON) -m pytest tests/test_faults.py -m faults -q
 
 test-django6: $(STAMP6)
 	$(VENV6)/bin/python -m pytest -q $(SCHEMA_SAFETY_TESTS)

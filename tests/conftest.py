@@ -6,6 +6,7 @@ from pathlib import Path
 
 import fabric
 import pytest
+from fault_report import fault_verdicts, pytest_configure, pytest_terminal_summary  # noqa: F401
 from servers import MariaDBServer, PostgresServer
 from servers.dockerd import DockerServer
 from servers.images import CMS_REQUIREMENTS, BaseImage, import_base_image, wheelhouse
@@ -72,14 +73,19 @@ def cms_wheels(base_image: BaseImage) -> Path:
 
 # --- throwaway OpenSSH servers ---
 # Real sshd processes on 127.0.0.x loopback addresses, stopped at the end of the session;
-# see tests/servers/sshd.py. They need root: without it these tests are skipped.
+# see tests/servers/sshd.py. They need root: without it the suite fails, loudly, rather than
+# passing with its SSH half skipped.
 
 
 @pytest.fixture(scope="session")
 def sshd_servers() -> Iterator[SshdServers]:
     """A factory: ``sshd_servers.start(address="127.0.0.2", port=None) -> SshdServer``."""
     if os.geteuid() != 0:
-        pytest.skip("the OpenSSH test servers need root (sshd privilege separation, root login)")
+        pytest.fail(
+            "the OpenSSH test servers need root (sshd privilege separation, root login): "
+            "run the suite as root (make test in a container or VM), not as a user",
+            pytrace=False,
+        )
     servers = SshdServers.create()
     try:
         yield servers

@@ -82,11 +82,13 @@ class Fleet:
         variables = [f"DATABASE_URL={self.database_url}", f"PYTHONPATH={ROOT}"]
         return shlex.join(["env", *variables, sys.executable, "manage.py"])
 
-    def write_inventory(self, name: str = "test", **keys) -> Path:
+    def write_inventory(self, name: str = "test", per_host: list | None = None, **keys) -> Path:
+        """``per_host``: more keys for each host's entry (its ``healthcheck``), in order."""
+        more = per_host or [{} for _ in self.servers]
         document = {
             "hosts": [
-                {"host": s.host, "port": s.port, "deploy_to": str(d)}
-                for s, d in zip(self.servers, self.deploy_to, strict=True)
+                {"host": s.host, "port": s.port, "deploy_to": str(d), **extra}
+                for s, d, extra in zip(self.servers, self.deploy_to, more, strict=True)
             ],
             "user": "root",
             "repository": str(self.origin.bare),

@@ -24,6 +24,7 @@ from deploying import (
     sql,
     start_fab,
 )
+from fault_points import Points
 
 ROW = "INSERT INTO resource (name, slug, created, is_active) VALUES ('kept', 'k', now(), true)"
 
@@ -172,3 +173,60 @@ def test_a_dangerous_migration_on_production_needs_allow_dangerous(fleet, postgr
     assert sql(postgres_server, fleet, "SELECT name FROM resource") == [("kept",)]
     outcomes = [(e["event"], e["outcome"]) for e in events(fleet, "production")]
     assert outcomes[0] == ("deploy", "success") and outcomes[-1] == ("deploy", "success")
+
+
+def test_an_irreversible_migration_undone_by_restoring_the_backup(fleet, postgres_server):
+    """The new release drops a column, then fails its health check: reverse migrations cannot
+    bring the column's data back, so the undo restores the backup taken before migrating."""
+    add_field(fleet.origin, HOMEPAGE)
+    add_migration(fleet.origin, "0003_resource_homepage", ADD_HOMEPAGE)
+    row = ROW.replace("is_active)", "is_active, homepage)")
+    row = row.replace("true)", "true, 'kept.example')")
+    before = _deployed(fleet, postgres_server, row=row)
+    data = checksum(postgres_server, fleet)
+    remove_field(fleet.origin, HOMEPAGE)
+    add_migration(
+        fleet.origin,
+        "0004_remove_resource_homepage",
+        "        migrations.RemoveField('resource', 'homepage'),",
+    )
+    nowhere = {"url": "http://127.0.0.1:9/healthz", "timeout": 1}
+    fleet.write_inventory(confirm="none", healthcheck=nowhere)
+
+    done = fleet.fab("deploy", "--env=test", "--yes")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "failed at go live" in done.stderr
+    assert live(fleet) == before
+    assert "homepage" in columns(postgres_server, fleet)  # the backup brought the column back
+    assert sql(postgres_server, fleet, "SELECT homepage FROM resource") == [("kept.example",)]
+    assert checksum(postgres_server, fleet) == data
+    last = events(fleet)[-1]
+    assert (last["event"], last["outcome"]) == ("deploy", "rolled_back")
+    assert last["migrations"]["applied"] == ["content.0004_remove_resource_homepage"]
+    assert not lock_held(fleet)
+
+
+def test_fab_unlock_while_a_deploy_runs_stops_it_at_its_next_step(fleet, postgres_server, tmp_path):
+    """The lock is cleared while the backup runs: the deploy must not go on without it."""
+    before = _deployed(fleet, postgres_server)
+    points = Points(tmp_path / "faults")
+    fleet.write_inventory(confirm="none", manage=points.manage(fleet.manage_command))
+    add_field(fleet.origin, HOMEPAGE)
+    add_migration(fleet.origin, "0003_resource_homepage", ADD_HOMEPAGE)
+    points.pause("backup_database")
+    process = start_fab(fleet, "deploy", "--env=test", "--yes")
+    try:
+        points.wait("backup_database", process)
+        unlocked = fleet.fab("unlock", "--env=test", "--reason=the deploy looks stuck")
+        assert unlocked.returncode == 0, unlocked.stderr
+    finally:
+        points.go("backup_database")
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 3, stderr
+    assert "cleared" in stderr and "the deploy looks stuck" in stderr
+    assert "Traceback" not in stderr
+    assert live(fleet) == before  # stopped before migrate and go live
+    assert "homepage" not in columns(postgres_server, fleet)
+    assert not lock_held(fleet)  # and it did not take the lock again

@@ -165,15 +165,16 @@ from deployment.layout import Layout
 from deployment.remote.commands import render
 from deployment.lock import Holder, Lock, terminate_as_interrupt
 
-address, port, key, known, deploy_to, waiting = sys.argv[1:]
+address, port, key, known, deploy_to, waiting, inside = sys.argv[1:]
 options = {"key_filename": [key], "allow_agent": False, "look_for_keys": False}
 config = fabric.Config(runtime_ssh_path=os.devnull, overrides={"connect_kwargs": options})
 host = connect(address, port=int(port), user="root", known_hosts=KnownHosts([known]), config=config)
 try:
     with terminate_as_interrupt(), Lock(host, Layout(deploy_to), Holder("deploy", "test")):
-        print("locked", flush=True)
-        if waiting == "remote":
-            host.run("sleep 3")  # the interrupt takes effect when the command ends
+        if waiting == "remote":  # the interrupt takes effect when the command ends
+            host.run(["sh", "-c", 'touch "$1" && sleep 3', "sh", inside])
+        else:
+            open(inside, "w").close()
         time.sleep(60)
 except KeyboardInterrupt:
     sys.exit(130)
@@ -193,15 +194,16 @@ def test_a_signal_releases_the_lock(
     script.write_text(SCRIPT)
     argv = [sys.executable, str(script), sshd_server.host, str(sshd_server.port)]
     argv += [str(sshd_server.client_key_path), str(known_hosts_file(sshd_server)), layout.deploy_to]
-    argv.append(waiting)
+    inside = tmp_path / "inside"  # written once the holder waits, locally or on the host
+    argv += [waiting, str(inside)]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
     )
     try:
-        assert process.stdout.readline() == b"locked\n", process.stderr.read()
+        eventually(lambda: inside.exists() or process.poll() is not None, seconds=60)
+        assert process.poll() is None, process.stderr.read()
         assert Path(layout.lock).is_dir()
-        time.sleep(0.5)  # well inside the sleep, local or remote
         process.send_signal(signum)
         assert process.wait(timeout=30) == 130, process.stderr.read()
     finally:
@@ -252,28 +254,53 @@ def test_a_live_lock_is_not_called_stale(host: Host, layout: Layout) -> None:
     assert lock.status(host, layout).stale is False
 
 
+class Attempts:
+    """A host that counts the lock's ``mkdir`` attempts and how many of them failed."""
+
+    def __init__(self, host: Host) -> None:
+        self.host, self.made, self.refused = host, 0, threading.Semaphore(0)
+
+    def run(self, command, **options):
+        result = self.host.run(command, **options)
+        if "mkdir" in render(command):
+            self.made += 1
+            if not result.ok:
+                self.refused.release()
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self.host, name)
+
+
 @pytest.mark.integration
 def test_waiting_takes_the_lock_once_its_holder_releases(opener: Connect, layout: Layout):
     first = Lock(opener(), layout, holder("first@m"), refresh_seconds=0)
     first.acquire()
-    threading.Timer(1.0, first.release).start()
-    second = Lock(opener(), layout, holder("second@m"), refresh_seconds=0, poll_seconds=0.2)
+    link = Attempts(opener())
+    second = Lock(link, layout, holder("second@m"), refresh_seconds=0, poll_seconds=0.05)
+    outcome: list[object] = []
+    waiter = threading.Thread(target=lambda: outcome.append(second.acquire(wait_seconds=600)))
+    waiter.start()
 
-    started = time.monotonic()
-    second.acquire(wait_seconds=20)
+    for _ in range(2):  # refused twice: it is waiting, not giving up
+        assert link.refused.acquire(timeout=60)
+    assert waiter.is_alive() and info_json(layout)["operator"] == "first@m"
+    assert first.release() is True
+    waiter.join(60)
 
-    assert 0.9 < time.monotonic() - started < 10
+    assert outcome == [None] and not waiter.is_alive()
     assert info_json(layout)["operator"] == "second@m"
     assert second.release() is True
 
 
 @pytest.mark.integration
 def test_waiting_gives_up_at_the_deadline(opener: Connect, layout: Layout) -> None:
-    with Lock(opener(), layout, holder("first@m"), refresh_seconds=0):
-        started = time.monotonic()
+    with Lock(opener(), layout, holder("first@m"), refresh_seconds=0) as first:
+        link = Attempts(opener())
         with pytest.raises(LockHeld, match="held by first@m"):
-            Lock(opener(), layout, holder(), poll_seconds=0.2).acquire(wait_seconds=1)
-        assert 1 <= time.monotonic() - started < 6
+            Lock(link, layout, holder(), poll_seconds=0.2).acquire(wait_seconds=1)
+        assert link.made > 1  # it tried again before giving up
+        assert info_json(layout)["token"] == first.token  # and never touched the lock
 
 
 @pytest.mark.integration
