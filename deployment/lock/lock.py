@@ -23,6 +23,7 @@ from .info import (
     STALE_AFTER,
     TIMEOUT,
     Holder,
+    LockInfo,
     held_message,
 )
 from .state import cannot_message, clear, orphaned, status
@@ -54,6 +55,7 @@ class Lock:
         self.held = False
         self.take_over = take_over  # fab recover: a lock whose holder is gone is taken over
         self.kept = False  # left on the host for fab recover
+        self.taken_from: LockInfo | None = None  # the lock taken over (take_over), if any
         self.release_error: DeployError | None = None
         self._since = timestamp()
         self._heartbeat = Heartbeat(
@@ -101,6 +103,7 @@ class Lock:
             gone = orphaned(info) if self.take_over else None
             if gone:
                 clear(self.host, self.layout, self.holder.operator, f"taken over: {gone}")
+                self.taken_from = info
                 continue
             failures, remaining = 0, deadline - time.monotonic()
             if remaining <= 0:

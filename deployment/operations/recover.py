@@ -55,6 +55,7 @@ class Recover(OnHosts):
     applied: list[str] = field(default_factory=list)
     restored: str | None = None
     switched: list[str] = field(default_factory=list)
+    taken_from: lock.LockInfo | None = None  # the lock of the operation that stopped
 
     # --- as an operation ---
 
@@ -62,7 +63,8 @@ class Recover(OnHosts):
         return lock.Holder("recover", self.environment.name)
 
     def prepare(self, held: lock.Lock) -> None:
-        """Nothing to do before the steps."""
+        """Whose lock was taken over, for the history."""
+        self.taken_from = held.taken_from
 
     def run(self, before: Before) -> Done:
         steps = [
@@ -120,7 +122,7 @@ class Recover(OnHosts):
 
     def _without_journal(self) -> None:
         verdict = self.before_verdict
-        if verdict.consistent and self.found is None:
+        if verdict.consistent and (self.found is None or self.found.release is None):
             self.target, self.verified = verdict.release, verdict.release
             return
         for release in dict.fromkeys(r for r in verdict.serving.values() if r):
@@ -133,7 +135,10 @@ class Recover(OnHosts):
         )
 
     def _decide(self, found: journals.Journal) -> None:
-        previous = found.previous.get(self.environment.primary.name) or found.release
+        primary = self.environment.primary.name
+        previous = found.previous.get(primary) or self.before_verdict.serving.get(primary)
+        if found.release is None or previous is None:  # stopped before it named its release
+            return self._without_journal()
         self.newer = found.code or (
             self.primary_layout.release(found.release) if found.release else None
         )
@@ -233,13 +238,8 @@ class Recover(OnHosts):
 
     def go_live(self) -> None:
         """Every host on the target release, restarted and health-checked."""
-        serving = self.before_verdict.serving if self.before_verdict else {}
         if self.direction == NOTHING:
             return
-        self.each(
-            lambda name, host: (
-                None
-                if serving.get(name) == self.target and not self.restored
-                else self.put_live(name, self.target, self.switched)
-            )
-        )
+        # Every host, even one whose link already says the target: an interrupted restart
+        # may have left it serving another release's processes.
+        self.each(lambda name, host: self.put_live(name, self.target, self.switched))

@@ -15,12 +15,16 @@ if TYPE_CHECKING:
 
 def said(work: Recover) -> str:
     """One line: what was interrupted, and where recover took the environment."""
-    found = work.found
+    found, taken = work.found, work.taken_from
+    lock = f"took over the lock of {taken.holder()} since {taken.time or '?'}; " if taken else ""
     if found is None and not work.direction.startswith("onto"):
-        return f"nothing to recover: every host serves {work.target}, and it matches the database"
+        return (
+            f"{lock}nothing to recover: every host serves {work.target}, and it matches the "
+            "database"
+        )
     what = f"{found.task} of {found.release} stopped at {found.step}" if found else "no journal"
     waited = f"; waited for {len(work.waited)} step(s) still running" if work.waited else ""
-    return f"{what}{waited}: {work.direction}, every host on {work.target}"
+    return f"{lock}{what}{waited}: {work.direction}, every host on {work.target}"
 
 
 def record(work: Recover, outcome: str, durations: dict, message: str) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import history, hooks, lock
 from ..database import backups, migrations
+from ..database.verify import verify
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
@@ -232,11 +233,21 @@ class Rollback(PlanSteps, OnHosts):
     def _state(self, release: str | None) -> dict[str, str]:
         return dict(self._meta(release).get("state") or {})
 
+    def _current_matches(self) -> bool:
+        """The release rolled back from still matches the database: its move failed whole
+        (a migration's transaction rolled back), so going back to it is safe."""
+        path = self.primary_layout.release(self.current)
+        try:
+            verify(self.primary, path, self.environment.managed, system_checks=False)
+        except DeployError:
+            return False
+        return True
+
     def go_live(self) -> None:
         self.each(lambda name, host: self.put_live(name, self.target, self.switched))
 
     def go_back(self) -> None:
-        if self.database_moving:
+        if self.database_moving and not self._current_matches():
             raise DeployError(
                 f"{self.target} stays live: the database has begun moving to its state, "
                 f"which {self.current}'s code may not run on"

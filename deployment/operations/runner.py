@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .. import journal, lock
-from ..errors import DeployError, Inconsistent
+from ..errors import ConnectionFailed, DeployError, Inconsistent
 from ..hosts import Host
 from ..layout import Layout
 from .consistency import Verdict
@@ -135,7 +135,7 @@ def _failed(operation: Operation, held: lock.Lock, guard: _Guard, error: BaseExc
     first error as its cause when it is not consistent, leaving journal and lock for recover.
 
     The verdict is attached to the error (``error.verdict``) for the tasks to report."""
-    verdict = _verdict(operation) if guard.written else None
+    verdict = _verdict(operation) if guard.written else _primary_lost(operation)
     error.verdict = verdict
     if verdict is not None and not verdict.consistent:
         _left_inconsistent(operation, held, verdict, error)
@@ -158,6 +158,16 @@ def _record_failure(operation, error: BaseException, verdict: Verdict | None) ->
         operation.record_failure(error, verdict)
     except Exception as unrecorded:  # the first error matters more; say both
         error.add_note(f"and the history could not be written: {unrecorded}")
+
+
+def _primary_lost(operation: Operation) -> Verdict | None:
+    """Before anything changed, only one thing can be wrong: the primary, which holds the
+    lock, no longer answers (the lock stays there: recover clears it once it does)."""
+    try:
+        operation.primary.run(["true"])
+    except ConnectionFailed as error:
+        return Verdict({}, f"the primary holds the lock and does not answer ({error})")
+    return None
 
 
 def _verdict(operation: Operation) -> Verdict:

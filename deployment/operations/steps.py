@@ -35,6 +35,7 @@ class Outcome:
 
 
 Before = Callable[[Step, bool], None]
+FINISHED = Step("finish", lambda: None, changes=False)  # what ``before`` sees after the last
 
 
 def execute(
@@ -72,6 +73,10 @@ def execute(
         outcome.durations_ms[step.name] = _ms(started)
         notify(step.name, "done")
         done.append(step)
+    try:  # a stop asked for during the last step still undoes it
+        before(FINISHED, False)
+    except BaseException as error:
+        _stop(FINISHED, error, done, rollback, outcome, notify, before)
     return outcome
 
 
