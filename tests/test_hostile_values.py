@@ -32,7 +32,10 @@ PROGRAMS = ("git", "rm", "ln", "mkdir", "mv", "readlink", "df", "cat", "tar", "l
 PIECES = ["-", "--", "--upload-pack=touch pwned", "$(touch pwned)", "`touch pwned`", "'", '"']
 PIECES += ["\n", ";", "&&", "|", "*", " ", "é", "\\", "-rf", "..", "/"]
 HOSTILE = st.lists(
-    st.one_of(st.sampled_from(PIECES), st.text(st.characters(exclude_characters="\x00"))),
+    st.one_of(
+        st.sampled_from(PIECES),
+        st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",))),
+    ),
     min_size=1,
     max_size=6,
 ).map("".join)

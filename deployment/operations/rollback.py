@@ -78,7 +78,7 @@ class Rollback(PlanSteps, OnHosts):
             notify=self.notify,
             before=before,
         )
-        database = Step("database", self.move_database)
+        database = Step("database", self.move_database, undo=self.unmove_database)
         go_live = Step("go live", self.go_live, undo=self.go_back)
         order = [go_live, database] if self.code_first else [database, go_live]
         steps = [Step("confirm", self.ask), *order]
@@ -232,6 +232,26 @@ class Rollback(PlanSteps, OnHosts):
 
     def _state(self, release: str | None) -> dict[str, str]:
         return dict(self._meta(release).get("state") or {})
+
+    def unmove_database(self) -> None:
+        """Back to the state the rollback started from, with the code of the release it left:
+        migrations when the way was reversible, else the safety backup its restore took."""
+        if not self.database_moving:
+            return
+        layout, manage = self.primary_layout, self.environment.managed
+        path = layout.release(self.current)
+        if self.restored:
+            manifest = backups.read_manifest(self.primary, layout, self.safety)
+            commit = self._meta(self.target).get("commit") or "-"
+            backups.restore(self.primary, layout, path, manage, manifest, commit)
+        elif self._reversible():
+            have, want = self._state(self.current), self._state(self.target)
+            targets = [f"{app}:{name}" for app, name in sorted(have.items())]
+            targets += [f"{app}:zero" for app in sorted(set(want) - set(have))]
+            migrations.migrate(self.primary, layout, path, manage, *targets)
+        else:
+            raise DeployError(f"the database may be half way to {self.target}'s state")
+        self.database_moving = False
 
     def _current_matches(self) -> bool:
         """The release rolled back from still matches the database: its move failed whole
