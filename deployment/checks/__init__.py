@@ -11,6 +11,7 @@ host: ``predeploy`` asks each host ``questions`` in one round trip.
 
 from __future__ import annotations
 
+from ..inventory.spec import CHECK_NAMES
 from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, TURNED_OFF, WARN, Check, Facts
 from .database import database
 from .host import connectivity, containers, disk_space, lock
@@ -38,18 +39,7 @@ __all__ = [
     "promotion",
 ]
 
-ORDER = (
-    "connectivity",
-    "git_status",
-    "branch",
-    "containers",
-    "schema",
-    "migrations",
-    "critical_relationships",
-    "admin_user",
-    "disk_space",
-    "lock",
-)
+ORDER = tuple(name for name in CHECK_NAMES if name != PROMOTION)  # the inventory's list
 
 
 def evaluate(facts: Facts, elapsed_ms: int = 0) -> list[Check]:

@@ -40,7 +40,7 @@ def protected_by_default(env: str) -> bool:
     return env == PROTECTED
 
 
-# The names the inventory may use; tests/test_inventory.py holds them equal to the engine's
+# The names the inventory may use; checks.ORDER is this list (less promotion), and
 # (``checks.ORDER`` and the promotion check, ``history.EVENTS``), which this layer does not import.
 CHECK_NAMES = (
     "connectivity",
