@@ -40,8 +40,8 @@ def protected_by_default(env: str) -> bool:
     return env == PROTECTED
 
 
-# The names the inventory may use; checks.ORDER is this list (less promotion), and
-# (``checks.ORDER`` and the promotion check, ``history.EVENTS``), which this layer does not import.
+# The names the inventory may use. checks.ORDER is CHECK_NAMES less promotion;
+# tests/test_inventory.py holds EVENT_NAMES equal to history.EVENTS (not imported here).
 CHECK_NAMES = (
     "connectivity",
     "git_status",
