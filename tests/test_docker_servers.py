@@ -187,10 +187,13 @@ def test_compose_up_serves_the_project_healthy_on_the_host_network(projects, cms
 
 
 def test_a_crashed_service_fails_with_its_exit_code(projects, cms_release):
-    output = projects["crashing"].wait_for("exited")
+    crashing = projects["crashing"]
+    output = crashing.wait_for("exited")
     capture("lines-v2.40-exited.json", output, cms_release)
 
-    assert assess(("web",), parse_ps(output)) == ("fail", "web exited (exit code 3)")
+    # gunicorn's "worker failed to boot" is 3 (1 would be its master failing, e.g. to bind).
+    logs = crashing.compose("logs", "web").stdout
+    assert assess(("web",), parse_ps(output)) == ("fail", "web exited (exit code 3)"), logs
 
 
 def test_a_stopped_service_fails_and_is_missing_without_all(projects, cms_release):

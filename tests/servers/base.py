@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -21,11 +22,22 @@ class ServerError(RuntimeError):
     """A throwaway server could not be started."""
 
 
+# Below the kernel's ephemeral range (32768-60999 by default): a port bind(0) hands out there
+# can become the source port of an outgoing connection before the server binds it.
+PORTS = range(20000, 32768)
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    """Return a TCP port on 127.0.0.1, outside the ephemeral range, that nothing holds now."""
+    for _ in range(200):
+        port = random.choice(PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise ServerError(f"no free port on {HOST} in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def log_tail(path: Path, lines: int = 30) -> str:
