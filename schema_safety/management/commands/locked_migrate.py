@@ -1,16 +1,21 @@
-"""manage.py locked_migrate: ``migrate`` under a database advisory lock, reported as JSON."""
+"""manage.py locked_migrate: ``migrate`` under a database advisory lock, each statement giving
+up waiting for a table lock after ``--lock-timeout`` (retried), reported as JSON."""
 
 from __future__ import annotations
 
 import json
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import StringIO
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+
+from schema_safety import lock_holders, lock_timeouts
 
 LOCK_KEY = 7_305_726_173  # PostgreSQL advisory lock key: "schema_safety migrate"
 LOCK_NAME = "schema_safety_migrate"  # MySQL/MariaDB GET_LOCK name
@@ -20,7 +25,10 @@ class Command(BaseCommand):
     help = (
         "Run migrate (all apps, or one app to a target, forwards or backwards) holding a "
         "database advisory lock (PostgreSQL pg_advisory_lock, MySQL GET_LOCK), so that two "
-        "deploys never migrate at once. Prints {ok, applied, reversed, elapsed_ms} as JSON."
+        "deploys never migrate at once. Every statement, RunSQL and RunPython included, gives "
+        "up waiting for a table lock after --lock-timeout seconds instead of queueing the "
+        "site behind it; a migration stopped so is retried when that left nothing behind. "
+        "Prints {ok, applied, reversed, attempts, elapsed_ms} as JSON."
     )
     requires_system_checks = []
 
@@ -33,20 +41,36 @@ class Command(BaseCommand):
         )
         parser.add_argument("--database", default="default")
         parser.add_argument(
-            "--lock-timeout",
+            "--wait",
             type=int,
             default=60,
             help="Seconds to wait for another migrate to finish (default 60).",
         )
+        parser.add_argument(
+            "--lock-timeout",
+            type=float,
+            default=5.0,
+            help="Seconds a statement may wait for a table lock; 0: no limit (default 5).",
+        )
+        parser.add_argument(
+            "--lock-retries",
+            type=int,
+            default=3,
+            help="Retries of a migration stopped by --lock-timeout, waits growing (default 3).",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        connection = connections[options["database"]]
+        alias = options["database"]
+        connection = connections[alias]
         targets = [_target(text) for text in options["targets"]]
+        limits = Limits(options["lock_timeout"], options["lock_retries"])
+        if limits.seconds < 0 or limits.retries < 0:
+            raise CommandError("--lock-timeout and --lock-retries must be >= 0", returncode=2)
         try:
             before = _applied(connection)
-            with _advisory_lock(connection, options["lock_timeout"]):
-                _migrate(options["database"], targets)
+            with _advisory_lock(connection, options["wait"]):
+                attempts = _migrate_giving_way(connection, alias, targets, limits)
             after = _applied(connection)
         except (DatabaseError, CommandError) as error:
             self.stdout.write(json.dumps({"ok": False, "error": _one_line(error)}))
@@ -55,9 +79,67 @@ class Command(BaseCommand):
             "ok": True,
             "applied": sorted(after - before),
             "reversed": sorted(before - after),
+            "attempts": attempts,
             "elapsed_ms": int((time.monotonic() - started) * 1000),
         }
         self.stdout.write(json.dumps(report))
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float  # lock_timeout of every statement, 0: none
+    retries: int  # of a migration stopped by it
+
+
+def _migrate_giving_way(connection, alias: str, targets, limits: Limits) -> int:
+    """Migrate; a migration stopped by the lock timeout is retried (the ones before it stay
+    applied) while that left nothing behind. Returns the attempts it took."""
+    pauses = [0.0, *lock_timeouts.waits(limits.retries)]
+    with (
+        lock_timeouts.session(connection, limits.seconds) as statements,
+        lock_holders.watching(connection, alias) as holders,
+    ):
+        for attempt, pause in enumerate(pauses, start=1):
+            time.sleep(pause)
+            try:
+                _migrate(alias, targets)
+                return attempt
+            except DatabaseError as error:
+                if not lock_timeouts.stopped_by_timeout(connection, error):
+                    raise
+                if statements.left_behind or attempt == len(pauses):
+                    message = _gave_up(
+                        connection, targets, limits, attempt, statements.left_behind, holders()
+                    )
+                    raise CommandError(message) from None
+                statements.writes = 0  # rolled back with the transaction
+    raise AssertionError("unreachable")
+
+
+def _gave_up(connection, targets, limits: Limits, attempts: int, left: bool, held) -> str:
+    waiting = _next_migration(connection, targets) or "a migration"
+    why = (
+        "not retried: it had already changed the schema (a non-atomic migration, or DDL "
+        "MySQL commits at once)"
+        if left
+        else f"{attempts} attempt(s)"
+    )
+    holders = "; ".join(held) if held else "no blocking session seen (it ended meanwhile?)"
+    return (
+        f"{waiting} gave up waiting for a table lock after {limits.seconds:g} s "
+        f"(lock_timeout), {why}; held by: {holders}; end that session or migrate once it "
+        f"is done"
+    )
+
+
+def _next_migration(connection, targets) -> str | None:
+    try:
+        executor = MigrationExecutor(connection)
+        wanted = [(app, None if name == "zero" else name) for app, name in targets]
+        plan = executor.migration_plan(wanted or executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return None
+    return f"{plan[0][0].app_label}.{plan[0][0].name}" if plan else None
 
 
 def _target(text: str) -> tuple[str, str]:
