@@ -130,3 +130,35 @@ def test_the_docs_example_loads(inventory: Path) -> None:
         "on_failure",
     }
     assert env.notify.events == ("deploy", "rollback", "recover")
+
+
+def test_lock_limits_default_and_reach_locked_migrate(inventory: Path) -> None:
+    write(inventory, "staging", HOSTS + REQUIRED)
+    assert load("staging", inventory).managed.migrate_options() == (
+        "--lock-timeout",
+        "5",
+        "--lock-retries",
+        "3",
+    )
+    write(inventory, "staging", HOSTS + "lock_timeout: 0.5\nlock_retries: 0\n" + REQUIRED)
+    assert load("staging", inventory).managed.migrate_options() == (
+        "--lock-timeout",
+        "0.5",
+        "--lock-retries",
+        "0",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lock_timeout: -1\n", "lock_timeout: Input should be greater than or equal to 0"),
+        ("lock_timeout: '5s'\n", "lock_timeout: Input should be a valid number"),
+        ("lock_timeout: true\n", "lock_timeout: Input should be a valid number"),
+        ("lock_retries: 1.5\n", "lock_retries: Input should be a valid integer"),
+        ("lock_retries: 100\n", "lock_retries: Input should be less than or equal to 20"),
+    ],
+)
+def test_bad_lock_limits(inventory: Path, text: str, expected: str) -> None:
+    message = refused(inventory, "staging", HOSTS + text + REQUIRED)
+    assert message.startswith(f"inventory/staging.yml: {expected}"), message

@@ -17,10 +17,13 @@ def plan(host, release_path: str, manage: str, *targets: str) -> dict:
 
 
 def migrate(host, layout: Layout, release_path: str, manage: str, *targets: str) -> dict:
-    """``migrate`` once, on this host, under the database's advisory lock; detached from
-    the session, so that a lost connection or a killed orchestrator never cuts it short."""
+    """``migrate`` once, on this host, under the database's advisory lock, each statement
+    giving up waiting for a table lock after the inventory's ``lock_timeout`` (retried);
+    detached from the session, so that a lost connection or a killed orchestrator never cuts
+    it short."""
+    options = manage.migrate_options() if hasattr(manage, "migrate_options") else ()
     return django.run_json(
-        host, release_path, manage, "locked_migrate", *targets, detached_in=layout
+        host, release_path, manage, "locked_migrate", *options, *targets, detached_in=layout
     )
 
 

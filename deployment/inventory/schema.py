@@ -147,6 +147,8 @@ class InventoryFile(_Strict):
     env_file: Annotated[Text, AfterValidator(_env_file)] | None = None
     protected: bool | None = None  # default: true for an environment named production
     parallel: Annotated[int, Field(ge=1)] = 30
+    lock_timeout: Annotated[float, Field(ge=0, le=3600)] = 5.0
+    lock_retries: Annotated[int, Field(ge=0, le=20)] = 3
     build: Texts = []
     restart: Texts = []
     containers: Texts = []
@@ -239,6 +241,8 @@ class InventoryFile(_Strict):
             notify=_notify(self.notify),
             env_file=self.env_file,
             parallel=self.parallel,
+            lock_timeout=float(self.lock_timeout),
+            lock_retries=self.lock_retries,
             protected=protected_by_default(name) if self.protected is None else self.protected,
             warnings=secret_warnings(
                 self.manage,

@@ -22,6 +22,17 @@ class Manage:
 
     text: str
     env_file: str | None = None
+    lock_timeout: float = 5.0  # seconds a migration's statement waits for a lock; 0: forever
+    lock_retries: int = 3  # retries of a migration that gave up waiting
+
+    def migrate_options(self) -> tuple[str, ...]:
+        """``locked_migrate``'s options for the lock limits."""
+        return (
+            "--lock-timeout",
+            f"{self.lock_timeout:g}",
+            "--lock-retries",
+            str(self.lock_retries),
+        )
 
 
 def secret_warnings(*fragments: str) -> tuple[str, ...]:
@@ -140,6 +151,8 @@ class Environment:
     checks_off: tuple[str, ...] = ()  # pre-deploy checks turned off (``checks: {name: false}``)
     hooks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # phase -> commands
     notify: Notify | None = None
+    lock_timeout: float = 5.0  # seconds; 0: migrations wait for their locks as long as it takes
+    lock_retries: int = 3
 
     def workers(self, count: int | None = None) -> int:
         """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""
@@ -148,7 +161,7 @@ class Environment:
     @property
     def managed(self) -> Manage:
         """``manage`` with the environment file it runs with."""
-        return Manage(self.manage, self.env_file)
+        return Manage(self.manage, self.env_file, self.lock_timeout, self.lock_retries)
 
     def matching(self, host: str) -> tuple[HostSpec, ...]:
         """The hosts whose name or ``host`` is ``host`` (as given to ``fab -H``)."""

@@ -122,13 +122,13 @@ def _gave_up(connection, targets, limits: Limits, attempts: int, left: bool, hel
         "not retried: it had already changed the schema (a non-atomic migration, or DDL "
         "MySQL commits at once)"
         if left
-        else f"{attempts} attempt(s)"
+        else f"after {attempts} attempt{'s' if attempts > 1 else ''}"
     )
     holders = "; ".join(held) if held else "no blocking session seen (it ended meanwhile?)"
     return (
         f"{waiting} gave up waiting for a table lock after {limits.seconds:g} s "
-        f"(lock_timeout), {why}; held by: {holders}; end that session or migrate once it "
-        f"is done"
+        f"(lock_timeout), {why}; held by: {holders}; end that session, or wait until it "
+        f"is done, then try again"
     )
 
 
