@@ -111,3 +111,17 @@ def _owned_tables() -> set[str]:
         for model in global_apps.get_models(include_auto_created=True)
         if not model._meta.proxy
     }
+
+
+def compare_models(connection, models) -> list[Problem]:
+    """``models`` (a migration state's, say) against the live schema, without hints or
+    critical relationships: what code built on them would find wrong."""
+    module = backend(connection)
+    normalize = functools.cache(lambda raw: module.normalize_type(raw, connection))
+    expected = describe(models, connection)
+    printing = getattr(module, "print_definitions", None)
+    if printing:
+        printing(expected, models, connection)
+    with read_only(connection) as cursor:
+        live = module.read(cursor)
+    return list(compare(expected, live, normalize))

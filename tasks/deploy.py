@@ -24,6 +24,10 @@ from .options import task
         "dry_run": "run the checks, plan from a throwaway copy of the release (removed "
         "after), print the plan; nothing else changes but the hosts' mirrors",
         "allow_dangerous": "let dangerous migrations through on production",
+        "allow_downtime": "go on although the rehearsal shows the running release fails on "
+        "the migrated schema until go-live",
+        "no_rehearsal": "do not rehearse the migrations on a scratch copy of the schema "
+        "(recorded; needed on a protected environment whose database user may not create one)",
         "lock_wait": "seconds to wait for another deploy's lock (default: refuse at once)",
         "json": "print one JSON document on stdout (steps, plan, backup, releases), also on "
         "failure and with --dry-run (the plan)",
@@ -40,6 +44,8 @@ def deploy(
     yes=False,
     dry_run=False,
     allow_dangerous=False,
+    allow_downtime=False,
+    no_rehearsal=False,
     lock_wait=0,
     json=False,
     skip_verification=False,
@@ -71,6 +77,8 @@ def deploy(
         confirm,
         notify=progress.Steps(),
         allow_dangerous=allow_dangerous,
+        allow_downtime=allow_downtime,
+        no_rehearsal=no_rehearsal,
         skip_checks=skip,
         promotion_source=promotion.read_source(environment, environments.connectors(c)),
         force_promotion=force_promotion,

@@ -42,6 +42,7 @@ def done(done_, outcomes: dict[str, str]) -> dict[str, Any]:
         "restored": done_.restored,
         "safety_backup": done_.safety,
         "plan": plan(done_.plan),
+        "rehearsal": done_.rehearsal,
         "steps": steps(outcomes, dict(done_.durations_ms)),
         "durations_ms": dict(done_.durations_ms),
         "warnings": list(done_.warnings),
@@ -106,6 +107,7 @@ def summary(summary_, blocked: str | None = None) -> dict[str, Any]:
         "plan": plan(summary_.plan),
         "strategy": summary_.strategy or (summary_.plan.strategy if summary_.plan else None),
         "warnings": list(summary_.warnings),
+        "rehearsal": list(summary_.rehearsal),
         "blocked": blocked,
     }
 

@@ -136,6 +136,9 @@ def plan(summary) -> None:
             )
     else:
         err.print("no migrations to apply")
+    for line in summary.rehearsal:
+        loud = line.startswith(("REHEARSAL UNAVAILABLE", "the running release will fail"))
+        err.print(f"[bold yellow]{_escape(line)}[/]" if loud else _escape(line))
     strategy = summary.strategy or plan_.strategy or "reverse migrations"
     if strategy == "restore backup":
         backup = summary.backup

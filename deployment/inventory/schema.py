@@ -149,6 +149,7 @@ class InventoryFile(_Strict):
     parallel: Annotated[int, Field(ge=1)] = 30
     lock_timeout: Annotated[float, Field(ge=0, le=3600)] = 5.0
     lock_retries: Annotated[int, Field(ge=0, le=20)] = 3
+    rehearsal_database: Value | None = None
     build: Texts = []
     restart: Texts = []
     containers: Texts = []
@@ -243,6 +244,7 @@ class InventoryFile(_Strict):
             parallel=self.parallel,
             lock_timeout=float(self.lock_timeout),
             lock_retries=self.lock_retries,
+            rehearsal_database=self.rehearsal_database,
             protected=protected_by_default(name) if self.protected is None else self.protected,
             warnings=secret_warnings(
                 self.manage,

@@ -153,6 +153,7 @@ class Environment:
     notify: Notify | None = None
     lock_timeout: float = 5.0  # seconds; 0: migrations wait for their locks as long as it takes
     lock_retries: int = 3
+    rehearsal_database: str | None = None  # where the rehearsal runs; None: a scratch database
 
     def workers(self, count: int | None = None) -> int:
         """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""

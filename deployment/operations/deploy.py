@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .. import history, hooks, lock
 from ..checks import promotion_gate as promotion
+from ..database import rehearsals
 from ..errors import DeployError, NotConfirmed, StepFailed
 from ..hosts import Host
 from ..inventory import Environment
@@ -35,6 +36,8 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     confirm: Callable[[Summary], bool]
     notify: Callable[[str, str], None] = lambda step, state: None
     allow_dangerous: bool = False
+    allow_downtime: bool = False  # go on although the running release fails on the new schema
+    no_rehearsal: bool = False
     skip_checks: bool = False
     promotion_source: promotion.Source | None = None  # promote_from's history (tasks read it)
     force_promotion: bool = False
@@ -46,6 +49,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     release: Release | None = None
     listings: dict[str, worktree.Listing] = field(default_factory=dict)  # host name -> before
     plan: Plan | None = None
+    rehearsal: rehearsals.Rehearsal | None = None
     backup: dict | None = None  # the backup's manifest
     applied: list[str] = field(default_factory=list)
     reversed: list[str] = field(default_factory=list)
@@ -176,6 +180,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             restored=self.restored,
             durations_ms=dict(outcome.durations_ms),
             plan=self.plan,
+            rehearsal=self.rehearsal.as_json() if self.rehearsal else None,
             warnings=tuple(self.warnings),
             undone=tuple(outcome.undone),
             undo_failures=tuple(outcome.undo_failures),
@@ -226,4 +231,5 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             hosts=tuple(self.hosts),
             plan=self.plan,
             backup=self.backup_id,
+            rehearsal=rehearsals.lines(self.rehearsal),
         )

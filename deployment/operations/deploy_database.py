@@ -3,7 +3,7 @@ primary, with the new release's code."""
 
 from __future__ import annotations
 
-from ..database import backups, migrations
+from ..database import backups, migrations, rehearsals
 from ..database.verify import verify
 from ..errors import DeployError
 from . import hook_runs
@@ -19,12 +19,34 @@ class DatabaseSteps:
         dangerous = self.plan.dangerous
         if dangerous and self.environment.protected and not self.allow_dangerous:
             listed = "; ".join(f"{d['migration']}: {', '.join(d['reasons'])}" for d in dangerous)
-            self.blocked = (
+            self.stop_at_plan(
                 f"dangerous operations stop a production deploy: {listed}; "
                 f"review them, then pass --allow-dangerous"
             )
-            if not self.dry_run:
-                raise DeployError(self.blocked)
+        self.rehearse()
+
+    def rehearse(self) -> None:
+        """The pending migrations tried on a scratch copy of the live schema first."""
+        if not any(not m.get("backwards") for m in self.plan.migrations):
+            return
+        if self.no_rehearsal:
+            self.rehearsal = rehearsals.Rehearsal(skipped="--no-rehearsal")
+            return
+        env = self.environment
+        self.rehearsal = rehearsals.rehearse(
+            self.primary, self.new_release_path(), env.managed, env.rehearsal_database
+        )
+        refused = rehearsals.refusal(
+            self.rehearsal, allow_downtime=self.allow_downtime, protected=env.protected
+        )
+        if refused:
+            self.stop_at_plan(refused)
+
+    def stop_at_plan(self, why: str) -> None:
+        """The deploy stops here (--dry-run: says it would)."""
+        self.blocked = self.blocked or why
+        if not self.dry_run:
+            raise DeployError(why)
 
     def take_backup(self) -> None:
         self.backup = backups.take(

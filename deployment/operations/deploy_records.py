@@ -43,7 +43,7 @@ def success(deployment: Deployment, durations: dict) -> None:
     """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
     primary, env, release = deployment.primary, deployment.environment, deployment.release
     layout = deployment.primary_layout
-    said = moved(deployment)
+    said = "; ".join(filter(None, (moved(deployment), unrehearsed(deployment)))) or None
     recorded = records.record_deploy(
         primary, layout, meta(deployment), event(deployment, "deploy", "success", durations, said)
     )
@@ -57,6 +57,22 @@ def success(deployment: Deployment, durations: dict) -> None:
         prune.tidy(host, deployment.layout(name), after, env.keep_releases, protected, backups)
 
     deployment.each(tidy)
+
+
+def unrehearsed(deployment: Deployment) -> str | None:
+    """What the history says of a deploy whose migrations went live unrehearsed, or whose
+    rehearsal showed the running release failing until go-live (--allow-downtime)."""
+    rehearsal = deployment.rehearsal
+    if rehearsal is None:
+        return None
+    if rehearsal.skipped:
+        return f"not rehearsed ({rehearsal.skipped})"
+    if not rehearsal.available:
+        return f"not rehearsed: rehearsal unavailable ({rehearsal.error})"
+    if rehearsal.running_release:
+        count = len(rehearsal.running_release)
+        return f"--allow-downtime: the running release failed on {count} change(s) until go-live"
+    return None
 
 
 def moved(deployment: Deployment) -> str | None:

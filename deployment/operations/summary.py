@@ -68,6 +68,7 @@ class Summary:
     strategy: str | None = None  # the way back, where the plan alone does not say it
     notes: tuple[str, ...] = ()  # said before the summary (what a restore replaces)
     warnings: tuple[str, ...] = ()
+    rehearsal: tuple[str, ...] = ()  # what the rehearsal found, said after the plan
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,5 @@ class Done:
     undone: tuple[str, ...] = ()
     undo_failures: tuple[str, ...] = ()
     plan: Plan | None = None  # the migration plan it ran
+    rehearsal: Mapping[str, Any] | None = None  # what the rehearsal found (its JSON)
     warnings: tuple[str, ...] = ()  # what failed after the fact (hooks), changing nothing

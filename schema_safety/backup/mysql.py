@@ -21,10 +21,10 @@ CHUNK = 1 << 20
 
 def dump(connection, path: Path) -> None:
     """``mysqldump --single-transaction --routines --triggers`` into ``path``."""
-    program = find_program(*_names(connection, "mysqldump", "mariadb-dump"))
+    program = find_program(*client_names(connection, "mysqldump", "mariadb-dump"))
     options = ["--single-transaction", "--routines", "--triggers", "--no-tablespaces"]
     with secret_file(option_file(connection.settings_dict)) as defaults, path.open("wb") as out:
-        argv = [program, f"--defaults-extra-file={defaults}", *options, _database(connection)]
+        argv = [program, f"--defaults-extra-file={defaults}", *options, database_of(connection)]
         run(argv, stdout=out, secrets=secrets_of({"": connection.settings_dict}))
 
 
@@ -46,9 +46,9 @@ def restore(connection, path: Path) -> None:
     a failure part-way leaves a partial restore (the safety backup taken before is the way back)."""
     prelude = _drop_everything(connection)
     connection.close()
-    program = find_program(*_names(connection, "mysql", "mariadb"))
+    program = find_program(*client_names(connection, "mysql", "mariadb"))
     with secret_file(option_file(connection.settings_dict)) as defaults:
-        argv = [program, f"--defaults-extra-file={defaults}", "--batch", _database(connection)]
+        argv = [program, f"--defaults-extra-file={defaults}", "--batch", database_of(connection)]
         chunks = _chunks(prelude, path)
         feed(argv, chunks, secrets=secrets_of({"": connection.settings_dict}))
 
@@ -81,12 +81,12 @@ def _quoted(value) -> str:
     return f'"{text}"'
 
 
-def _database(connection) -> str:
+def database_of(connection) -> str:
     options = connection.settings_dict.get("OPTIONS") or {}
     return str(options.get("database", options.get("db", connection.settings_dict["NAME"])))
 
 
-def _names(connection, mysql: str, mariadb: str) -> tuple[str, str]:
+def client_names(connection, mysql: str, mariadb: str) -> tuple[str, str]:
     """Prefer the client named after the server's flavour; either speaks to both."""
     return (mariadb, mysql) if connection.mysql_is_mariadb else (mysql, mariadb)
 

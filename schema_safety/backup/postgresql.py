@@ -42,7 +42,7 @@ END $$
 
 def dump(connection, path: Path) -> None:
     """``pg_dump --format=custom`` of the configured database into ``path``."""
-    options, env = _client(connection.settings_dict, connection.client)
+    options, env = client_options(connection.settings_dict, connection.client)
     argv = [find_program("pg_dump"), *options, "--format=custom", f"--file={path}"]
     run(argv, env=env, secrets=secrets_of({"": connection.settings_dict}))
 
@@ -57,7 +57,7 @@ def restore(connection, path: Path) -> None:
     """``pg_restore --clean --if-exists --no-owner --single-transaction`` into ``psql``, after
     the drops above in the same transaction. The script commits only at its very end: a
     failure, or a script cut short, leaves the database as it was."""
-    options, env = _client(connection.settings_dict, connection.client)
+    options, env = client_options(connection.settings_dict, connection.client)
     script = [find_program("pg_restore"), "--clean", "--if-exists", "--no-owner"]
     script += ["--single-transaction", "--file=-", str(path)]
     load = [find_program("psql"), *options, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]
@@ -66,7 +66,7 @@ def restore(connection, path: Path) -> None:
     pipe(script, load, env=env, secrets=secrets_of({"": connection.settings_dict}))
 
 
-def _client(settings: dict, client) -> tuple[list[str], dict[str, str]]:
+def client_options(settings: dict, client) -> tuple[list[str], dict[str, str]]:
     """libpq options for argv (no password) and the environment that carries the rest."""
     _, env = client.settings_to_cmd_args_env(settings, [])
     options = ["--no-password"]
@@ -78,3 +78,8 @@ def _client(settings: dict, client) -> tuple[list[str], dict[str, str]]:
     if name:
         options.append(f"--dbname={name}")
     return options, env or {}
+
+
+def run_client(argv: list[str], env: dict[str, str], settings: dict) -> None:
+    """Run a PostgreSQL client program with the connection's secrets masked in its errors."""
+    run(argv, env=env, secrets=secrets_of({"": settings}))

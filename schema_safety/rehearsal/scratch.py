@@ -1,0 +1,139 @@
+"""A scratch database with the live database's schema and none of its rows, on the same
+server: PostgreSQL ``pg_dump --schema-only`` into a new database, MySQL/MariaDB
+``mysqldump --no-data``, SQLite the schema's SQL into a temporary file. Credentials travel as
+the backups' do (environment, option file), never in argv."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+import tempfile
+
+from django.db import DatabaseError
+
+from ..backup import mysql, postgresql
+from ..backup.errors import BackupError, secrets_of
+from ..backup.programs import find_program, pipe, secret_file
+
+PREFIX = "rehearsal"
+
+
+class Unavailable(Exception):
+    """The database user may not make a scratch database here."""
+
+
+def name_for(settings: dict, given: str | None) -> str:
+    """The scratch database's name (SQLite: a file path); ``given``: the inventory's
+    ``rehearsal_database``, never the live database itself."""
+    live = str(settings["NAME"])
+    if given:
+        if given == live:
+            raise Unavailable(f"rehearsal_database {given!r} is the live database")
+        return given
+    if settings["ENGINE"].endswith("sqlite3"):
+        folder = tempfile.gettempdir()
+        return os.path.join(folder, f"schema-safety-{PREFIX}-{secrets.token_hex(4)}.sqlite3")
+    return f"{live[:40]}_{PREFIX}_{secrets.token_hex(4)}"
+
+
+def create(connection, name: str, given: bool) -> None:
+    """An empty database ``name`` (a given one is emptied instead)."""
+    vendor = connection.vendor
+    try:
+        if vendor == "sqlite":
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+        elif given:
+            _empty(connection, name)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+    except DatabaseError as error:
+        raise Unavailable(_first_line(error)) from None
+
+
+def copy_schema(connection, name: str) -> None:
+    """The live schema (tables, keys, constraints, indexes, sequences, functions) into ``name``."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        live, env = postgresql.client_options(settings, connection.client)
+        into, _ = postgresql.client_options({**settings, "NAME": name}, connection.client)
+        dump = [find_program("pg_dump"), *live, "--schema-only", "--no-owner", "--no-privileges"]
+        load = [find_program("psql"), *into, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]
+        pipe(dump, load, env=env, secrets=secrets_of({"": settings}))
+    elif connection.vendor == "mysql":
+        _copy_mysql(connection, name)
+    else:
+        _copy_sqlite(connection, name)
+
+
+def _copy_mysql(connection, name: str) -> None:
+    settings = connection.settings_dict
+    dump_program = find_program(*mysql.client_names(connection, "mysqldump", "mariadb-dump"))
+    load_program = find_program(*mysql.client_names(connection, "mysql", "mariadb"))
+    with secret_file(mysql.option_file(settings)) as defaults:
+        extra = f"--defaults-extra-file={defaults}"
+        dump = [dump_program, extra, "--no-data", "--routines", "--triggers", "--no-tablespaces"]
+        dump.append(mysql.database_of(connection))
+        load = [load_program, extra, "--batch", name]
+        pipe(dump, load, env={}, secrets=secrets_of({"": settings}))
+
+
+def _copy_sqlite(connection, name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY type = 'table' DESC, type = 'index' DESC, rowid"
+        )
+        statements = [row[0] for row in cursor.fetchall()]
+    with contextlib.closing(sqlite3.connect(name)) as scratch:
+        scratch.executescript(";\n".join(statements) + ";")
+
+
+def drop(connection, name: str, given: bool) -> None:
+    """Drop the scratch database (a given one is emptied); ``connection`` is the live one."""
+    if connection.vendor == "sqlite":
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+        return
+    if given:
+        _empty(connection, name)
+        return
+    quoted = connection.ops.quote_name(name)
+    force = " WITH (FORCE)" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quoted}{force}")
+
+
+def _empty(connection, name: str) -> None:
+    """Every object of database ``name`` dropped (the inventory's ``rehearsal_database``)."""
+    if connection.vendor == "postgresql":
+        settings = {**connection.settings_dict, "NAME": name}
+        options, env = postgresql.client_options(settings, connection.client)
+        psql = [find_program("psql"), *options, "--no-psqlrc", "--quiet"]
+        psql += ["--set=ON_ERROR_STOP=1", "--command=DROP OWNED BY CURRENT_USER"]
+        try:
+            postgresql.run_client(psql, env, settings)
+        except BackupError as error:
+            raise Unavailable(str(error)) from None
+        return
+    quoted = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_schema = %s ORDER BY table_type = 'VIEW' DESC",
+            [name],
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+        for table, kind in rows:
+            what = "VIEW" if kind == "VIEW" else "TABLE"
+            cursor.execute(f"DROP {what} IF EXISTS {quoted}.{connection.ops.quote_name(table)}")
+        cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
