@@ -1,7 +1,7 @@
 """Helpers for the deploy integration tests: a fleet per test, its state, fab in a terminal.
 
 fleet = make_fleet(tmp_path, hosts, postgres_server, request.node.name, confirm="none")
-add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+add_field(fleet.origin, "homepage = models.CharField(max_length=200, db_default='')")
 add_migration(fleet.origin, "0003_resource_homepage", "        migrations.AddField(...),")
 done = fab_in_terminal(fleet, ["deploy", "--env=test"], [("Type", "test")])
 """
@@ -108,10 +108,10 @@ def lock_held(fleet: Fleet) -> bool:
 
 # --- changing the team's repository ---
 
-HOMEPAGE = "homepage = models.CharField(max_length=200, default='')"
+HOMEPAGE = "homepage = models.CharField(max_length=200, db_default='')"
 ADD_HOMEPAGE = (
     "        migrations.AddField("
-    "'resource', 'homepage', models.CharField(max_length=200, default='')),"
+    "'resource', 'homepage', models.CharField(max_length=200, db_default='')),"
 )
 
 

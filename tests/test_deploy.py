@@ -63,12 +63,12 @@ def test_first_deploy_then_a_migration_then_rollback_keeps_every_row(fleet, post
         "INSERT INTO resource (name, slug, created, is_active) VALUES ('before', 'b', now(), true)",
     )
 
-    add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+    add_field(fleet.origin, "homepage = models.CharField(max_length=200, db_default='')")
     add_migration(
         fleet.origin,
         "0003_resource_homepage",
         "        migrations.AddField("
-        "'resource', 'homepage', models.CharField(max_length=200, default='')),",
+        "'resource', 'homepage', models.CharField(max_length=200, db_default='')),",
     )
     done = fleet.fab("deploy", "--env=test", "--yes")
     assert done.returncode == 0, done.stderr
@@ -131,11 +131,11 @@ def test_a_migration_failing_halfway_leaves_the_previous_release_and_data(fleet,
         fleet,
         "INSERT INTO resource (name, slug, created, is_active) VALUES ('kept', 'k', now(), true)",
     )
-    add_field(fleet.origin, "note = models.TextField(default='')")
+    add_field(fleet.origin, "note = models.TextField(db_default='')")
     add_migration(
         fleet.origin,
         "0003_add_note",
-        "        migrations.AddField('resource', 'note', models.TextField(default='')),",
+        "        migrations.AddField('resource', 'note', models.TextField(db_default='')),",
     )
     add_migration(
         fleet.origin,
@@ -264,12 +264,12 @@ def test_a_failing_health_check_switches_every_host_back(fleet, postgres_server)
     fleet.write_inventory(
         confirm="none", healthcheck={"url": "http://127.0.0.1:9/healthz", "timeout": 2}
     )
-    add_field(fleet.origin, "homepage = models.CharField(max_length=200, default='')")
+    add_field(fleet.origin, "homepage = models.CharField(max_length=200, db_default='')")
     add_migration(
         fleet.origin,
         "0003_resource_homepage",
         "        migrations.AddField("
-        "'resource', 'homepage', models.CharField(max_length=200, default='')),",
+        "'resource', 'homepage', models.CharField(max_length=200, db_default='')),",
     )
     done = fleet.fab("deploy", "--env=test", "--yes")
     assert done.returncode == 1

@@ -112,7 +112,7 @@ def _live(fleet) -> str:
 def _add_homepage(origin: Origin) -> None:
     models = origin.work / "content" / "models.py"
     anchor = "    is_active = models.BooleanField(default=True)\n"
-    field = "    homepage = models.CharField(max_length=200, default='')\n"
+    field = "    homepage = models.CharField(max_length=200, db_default='')\n"
     models.write_text(models.read_text().replace(anchor, anchor + field))
     (origin.work / "content" / "migrations" / "0003_resource_homepage.py").write_text(
         "from django.db import migrations, models\n\n\n"
@@ -120,7 +120,7 @@ def _add_homepage(origin: Origin) -> None:
         "    dependencies = [('content', '0002_asset_description')]\n"
         "    operations = [\n"
         "        migrations.AddField('resource', 'homepage', "
-        "models.CharField(max_length=200, default='')),\n"
+        "models.CharField(max_length=200, db_default='')),\n"
         "    ]\n"
     )
     origin.commit("homepage")

@@ -23,9 +23,9 @@ class DatabaseSteps:
                 f"dangerous operations stop a production deploy: {listed}; "
                 f"review them, then pass --allow-dangerous"
             )
-        self.rehearse()
+        self.rehearse_migrations()
 
-    def rehearse(self) -> None:
+    def rehearse_migrations(self) -> None:
         """The pending migrations tried on a scratch copy of the live schema first."""
         if not any(not m.get("backwards") for m in self.plan.migrations):
             return
