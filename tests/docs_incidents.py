@@ -15,12 +15,22 @@ from docs_fleet import FleetWorld
 from deployment.layout import Layout
 
 RENAME = "ALTER TABLE asset RENAME COLUMN resource_id TO publishing_organization_id"
-MOTTO = "motto = models.TextField(blank=True, default='')"
+# db_default: the column comes with a database default, so the running release, which does
+# not know it, can still insert (the rehearsal would stop a plain default='').
+MOTTO = "motto = models.TextField(blank=True, db_default='')"
 ADD_MOTTO = (
-    "        migrations.AddField('resource', 'motto', models.TextField(blank=True, default='')),"
+    "        migrations.AddField('resource', 'motto', models.TextField(blank=True, db_default='')),"
 )
 DROP_MOTTO = "        migrations.RemoveField('resource', 'motto'),"
-FAILING_SQL = "        migrations.RunSQL('SELECT * FROM no_such_table', migrations.RunSQL.noop),"
+# Fails on production's rows only: the rehearsal, on a copy of the schema without rows, passes.
+FAILING_SQL = (
+    "        migrations.RunSQL('ALTER TABLE resource ADD CONSTRAINT resource_name_short "
+    "CHECK (length(name) < 3)', migrations.RunSQL.noop),"
+)
+ROW = (
+    "INSERT INTO resource (name, slug, created, is_active) "
+    "VALUES ('Annual report', 'annual-report', now(), true)"
+)
 
 
 def drift(world: FleetWorld) -> None:
@@ -29,7 +39,8 @@ def drift(world: FleetWorld) -> None:
 
 
 def broken_migration(world: FleetWorld) -> None:
-    """A new field whose migration fails halfway, committed and pushed."""
+    """A new field whose migration fails halfway on production's rows, committed and pushed."""
+    world.postgres.execute("docs_production", ROW)
     add_field(world.origin, MOTTO)
     add_migration(world.origin, "0004_resource_motto", ADD_MOTTO + "\n" + FAILING_SQL)
 

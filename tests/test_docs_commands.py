@@ -251,7 +251,7 @@ def test_readme_every_task(fleet):
         "A dry run, a dangerous migration, a rollback",
         before={
             dry_run: drop_a_column,
-            f"{tag} --yes --allow-dangerous": lambda: fleet.tag("v2.3.0"),
+            f"{tag} --yes --allow-dangerous --allow-downtime": lambda: fleet.tag("v2.3.0"),
         },
         after={dry_run: nothing_left},
     )

@@ -11,6 +11,8 @@ host: ``predeploy`` asks each host ``questions`` in one round trip.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..inventory.spec import CHECK_NAMES
 from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, TURNED_OFF, WARN, Check, Facts
 from .database import database
@@ -57,6 +59,6 @@ def evaluate(facts: Facts, elapsed_ms: int = 0) -> list[Check]:
     return [
         Check(c.name, SKIP, TURNED_OFF, elapsed_ms)
         if c.name in facts.off
-        else Check(c.name, c.status, c.detail, elapsed_ms)
+        else replace(c, elapsed_ms=elapsed_ms)
         for c in checks
     ]

@@ -18,6 +18,8 @@ class Check:
     status: str
     detail: str
     elapsed_ms: int = 0
+    # A failure a deploy's migrations may repair (schema drift): the rehearsal decides.
+    repairable: bool = False
 
     def as_json(self) -> dict:
         return {

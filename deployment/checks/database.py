@@ -61,7 +61,7 @@ def _schema(report: dict) -> Check:
     if errors:
         shown = "; ".join(p["message"] for p in errors[:3])
         more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
-        return Check("schema", FAIL, f"{len(errors)} error(s): {shown}{more}")
+        return Check("schema", FAIL, f"{len(errors)} error(s): {shown}{more}", repairable=True)
     if problems:
         return Check("schema", WARN, f"{len(problems)} warning(s): {problems[0]['message']}")
     counts = schema.get("counts", {})
@@ -81,7 +81,7 @@ def _critical(report: dict) -> Check:
     failed = [o for o in outcomes if not o["ok"]]
     if failed:
         detail = "; ".join(f"{o['relationship']}: {o['message']}" for o in failed)
-        return Check("critical_relationships", FAIL, detail)
+        return Check("critical_relationships", FAIL, detail, repairable=True)
     return Check("critical_relationships", PASS, ", ".join(o["relationship"] for o in outcomes))
 
 

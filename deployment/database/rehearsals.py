@@ -106,6 +106,16 @@ def refusal(rehearsal: Rehearsal, *, allow_downtime: bool, protected: bool) -> s
     return None
 
 
+def repairs(rehearsal: Rehearsal | None) -> list[str]:
+    """The migrations that bring a drifted schema back to the new release's models, as the
+    rehearsal proved; [] when it did not run or did not end clean."""
+    if rehearsal is None or rehearsal.skipped or not rehearsal.available or not rehearsal.ok:
+        return []
+    if not rehearsal.repaired:
+        return []
+    return [str(m["migration"]) for m in rehearsal.migrations]
+
+
 def lines(rehearsal: Rehearsal | None) -> tuple[str, ...]:
     """What the plan says about the rehearsal."""
     if rehearsal is None:

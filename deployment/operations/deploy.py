@@ -50,6 +50,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     listings: dict[str, worktree.Listing] = field(default_factory=dict)  # host name -> before
     plan: Plan | None = None
     rehearsal: rehearsals.Rehearsal | None = None
+    drift: str | None = None  # the checks' schema failures, until the rehearsal repairs them
     backup: dict | None = None  # the backup's manifest
     applied: list[str] = field(default_factory=list)
     reversed: list[str] = field(default_factory=list)

@@ -24,6 +24,7 @@ class DatabaseSteps:
                 f"review them, then pass --allow-dangerous"
             )
         self.rehearse_migrations()
+        self.waive_drift()
 
     def rehearse_migrations(self) -> None:
         """The pending migrations tried on a scratch copy of the live schema first."""
@@ -41,6 +42,20 @@ class DatabaseSteps:
         )
         if refused:
             self.stop_at_plan(refused)
+
+    def waive_drift(self) -> None:
+        """The checks' schema drift stops the deploy unless the rehearsal showed the new
+        release's migrations bring the schema back to its models."""
+        if self.drift is None:
+            return
+        repaired = rehearsals.repairs(self.rehearsal)
+        if not repaired:
+            self.stop_at_plan(
+                f"{self.drift}; the new release's migrations do not repair it (rehearsed on a "
+                "copy of the live schema): repair the drift first (verify_schema --fix)"
+            )
+            return
+        self.drift = None  # the plan shows what they repair; the history says by which
 
     def stop_at_plan(self, why: str) -> None:
         """The deploy stops here (--dry-run: says it would)."""

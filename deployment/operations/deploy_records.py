@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import history
+from ..database import rehearsals
 from ..releases import prune, records
 from ..releases.worktree import Listing
 
@@ -69,6 +70,9 @@ def unrehearsed(deployment: Deployment) -> str | None:
         return f"not rehearsed ({rehearsal.skipped})"
     if not rehearsal.available:
         return f"not rehearsed: rehearsal unavailable ({rehearsal.error})"
+    repaired = rehearsals.repairs(rehearsal)
+    if repaired:
+        return f"schema drift repaired by {', '.join(repaired)} (rehearsed first)"
     if rehearsal.running_release:
         count = len(rehearsal.running_release)
         return f"--allow-downtime: the running release failed on {count} change(s) until go-live"

@@ -28,13 +28,17 @@ class ReleaseSteps:
             source=self.promotion_source,
         )
         failed = [
-            f"{h.host}: {c.name} ({c.detail})"
+            (f"{h.host}: {c.name} ({c.detail})", c.repairable)
             for h in report.hosts
             for c in h.checks
             if c.status == "fail" and c.name not in ("lock", "promotion")  # gated by promote()
         ]
-        if failed:
-            raise DeployError("pre-deploy checks failed: " + "; ".join(failed[:5]))
+        if not failed:
+            return
+        message = "pre-deploy checks failed: " + "; ".join(text for text, _ in failed[:5])
+        if not all(repairable for _, repairable in failed):
+            raise DeployError(message)
+        self.drift = message  # schema drift: the rehearsal says whether the migrations repair it
 
     def promote(self) -> None:
         """The promotion gate, for the commit ``ref`` names (before anything is fetched)."""
