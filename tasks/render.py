@@ -121,8 +121,9 @@ def plan(summary) -> None:
             operations = "\n".join(_escape(o["description"]) for o in m["operations"])
             danger = "\n".join(r for o in m["operations"] for r in o.get("reasons", []))
             reversible = all(o.get("reversible") for o in m["operations"])
+            later = " (after go-live)" if m.get("post_deploy") else ""
             table.add_row(
-                f"{m['app']}.{m['name']}",
+                f"{m['app']}.{m['name']}{later}",
                 operations,
                 "yes" if reversible else "[bold red]no[/]",
                 f"[red]{_escape(danger)}[/]" if danger else "",

@@ -127,13 +127,15 @@ def remove_field(origin: Origin, line: str) -> None:
     models.write_text(models.read_text().replace(f"    {line}\n", ""))
 
 
-def add_migration(origin: Origin, name: str, body: str) -> None:
-    """A migration of the content app after the newest one, committed and pushed."""
+def add_migration(origin: Origin, name: str, body: str, post_deploy: bool = False) -> None:
+    """A migration of the content app after the newest one, committed and pushed;
+    ``post_deploy``: it runs after go-live."""
     path = origin.work / "content" / "migrations" / f"{name}.py"
     path.write_text(
         "from django.db import migrations, models\n\n\n"
         "class Migration(migrations.Migration):\n"
-        f"    dependencies = [('content', '{_leaf(origin)}')]\n"
+        + ("    post_deploy = True\n" if post_deploy else "")
+        + f"    dependencies = [('content', '{_leaf(origin)}')]\n"
         f"    operations = [\n{body}\n    ]\n"
     )
     origin.commit(f"migration {name}")

@@ -10,6 +10,10 @@ from deploying import add_migration, columns, events, live, make_fleet, remove_f
 
 DESCRIPTION = 'description = models.TextField(blank=True, default="")'
 REMOVE_DESCRIPTION = "        migrations.RemoveField('asset', 'description'),"
+NULLABLE = (
+    "        migrations.AlterField('asset', 'description', "
+    "models.TextField(blank=True, default='', null=True)),"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +57,33 @@ def test_a_change_the_running_release_fails_on_needs_allow_downtime(
     last = events(fleet)[-1]
     assert (last["event"], last["outcome"]) == ("deploy", "success")
     assert last["message"].startswith("--allow-downtime: the running release failed on 1 ")
+
+
+@pytest.mark.integration
+def test_a_post_deploy_migration_runs_after_go_live(host, postgres_server, tmp_path, request):
+    """Dropping a column in two phases: made nullable before go-live (the running release
+    still writes it), dropped after, once the new release, which no longer has it, serves."""
+    fleet = make_fleet(tmp_path, [host], postgres_server, request.node.name, confirm="none")
+    assert fleet.fab("deploy", "--env=test", "--yes").returncode == 0
+    fleet.add_superuser()
+    remove_field(fleet.origin, DESCRIPTION)
+    add_migration(fleet.origin, "0003_asset_description_null", NULLABLE)
+    add_migration(fleet.origin, "0004_remove_asset_description", REMOVE_DESCRIPTION, True)
+
+    plan = fleet.fab("deploy", "--env=test", "--dry-run")
+    assert "content.0004_remove_asset_description (after go-live)" in plan.stderr
+
+    done = fleet.fab("deploy", "--env=test", "--yes")
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said
+    steps = [
+        line.split()[-1] for line in done.stderr.splitlines() if line.strip().startswith("done ")
+    ]
+    assert steps[-3:] == ["verify", "live", "post-deploy"]
+    assert "description" not in columns(postgres_server, fleet, "asset")
+    last = events(fleet)[-1]
+    assert last["migrations"]["applied"] == [
+        "content.0003_asset_description_null",
+        "content.0004_remove_asset_description",
+    ]

@@ -87,6 +87,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             Step("migrate", self.migrate, undo=self.unmigrate),
             Step("verify", self.verify),
             Step("go live", self.go_live, undo=self.go_back),
+            Step("post-deploy", self.migrate_post_deploy, when=self.has_post_deploy),
         ]
 
     # --- as an operation (``runner.perform``) ---

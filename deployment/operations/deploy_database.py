@@ -78,8 +78,29 @@ class DatabaseSteps:
         layout, path = self.primary_layout, self.new_release_path()
         moment = self.moment(self.environment.primary.name)
         hook_runs.before(self.environment, self.primary, "before_migrate", path, moment)
-        report = migrations.migrate(self.primary, layout, path, self.environment.managed)
+        targets = self.plan.deploy_targets() if self.plan else None
+        if targets == ():
+            return  # every pending migration waits for go-live
+        report = migrations.migrate(
+            self.primary, layout, path, self.environment.managed, *(targets or ())
+        )
         self.applied = report["applied"]
+
+    def has_post_deploy(self) -> bool:
+        return bool(self.plan and self.plan.post_deploy)
+
+    def migrate_post_deploy(self) -> None:
+        """The migrations marked ``post_deploy``, once every host serves the new release and
+        passed its health check; verified with its code. A failure undoes the whole deploy,
+        as one before go-live does."""
+        self.verified = None
+        layout, path = self.primary_layout, self.new_release_path()
+        report = migrations.migrate(
+            self.primary, layout, path, self.environment.managed, *self.plan.post_deploy
+        )
+        self.applied = [*self.applied, *report["applied"]]
+        verify(self.primary, path, self.environment.managed)
+        self.verified = self.release.name
 
     def unmigrate(self) -> None:
         """Back to the state before: reverse migrations, or restore the backup.

@@ -23,6 +23,7 @@ class Step:
     undo: Callable[[], None] | None = None
     changes: bool = True  # False: read-only, runs under --dry-run too
     dry_run: Callable[[], None] | None = None  # what runs instead under --dry-run
+    when: Callable[[], bool] | None = None  # asked when its turn comes: False skips it unsaid
 
 
 @dataclass
@@ -52,6 +53,8 @@ def execute(
     outcome = Outcome()
     done: list[Step] = []
     for step in steps:
+        if step.when is not None and not step.when():
+            continue
         action = step.run
         if dry_run and step.changes:
             if step.dry_run is None:

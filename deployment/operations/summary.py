@@ -19,6 +19,8 @@ class Plan:
     dangerous: tuple[Mapping[str, Any], ...] = ()
     reversible: bool = False
     strategy: str | None = None
+    # With post-deploy migrations: {"deploy": [app:name...], "post_deploy": [...]}.
+    phases: Mapping[str, tuple[str, ...]] | None = None
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> Plan:
@@ -29,7 +31,17 @@ class Plan:
             dangerous=tuple(document.get("dangerous") or ()),
             reversible=bool(document.get("reversible", False)),
             strategy=document.get("strategy"),
+            phases=_phases(document.get("phases")),
         )
+
+    @property
+    def post_deploy(self) -> tuple[str, ...]:
+        """The targets of the migrations that run after go-live (none: no second phase)."""
+        return tuple((self.phases or {}).get("post_deploy", ()))
+
+    def deploy_targets(self) -> tuple[str, ...] | None:
+        """The targets the migrate step migrates to; None: every pending migration."""
+        return tuple(self.phases.get("deploy", ())) if self.phases else None
 
     @property
     def backwards(self) -> bool:
@@ -52,6 +64,12 @@ class Plan:
             for migration in self.migrations
             for operation in migration.get("operations", [])
         )
+
+
+def _phases(found) -> dict[str, tuple[str, ...]] | None:
+    if not isinstance(found, Mapping):
+        return None
+    return {name: tuple(targets or ()) for name, targets in found.items()}
 
 
 @dataclass(frozen=True)

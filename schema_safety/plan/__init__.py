@@ -14,7 +14,7 @@ from django.db.migrations.exceptions import NodeNotFoundError
 from django.db.migrations.executor import MigrationExecutor
 
 from ..introspection import read_only
-from . import danger
+from . import danger, phases
 from .catalog import estimate
 from .graph import PlanError, check_history, heads, heads_after, parse_targets
 from .model import Migration, Plan
@@ -37,6 +37,15 @@ def build_plan(connection, targets: Sequence[str] = ()) -> Plan:
         after = heads_after(loader, before, steps)
         plan = Plan(connection.alias, connection.vendor, before, after, [])
         plan.migrations = _describe(loader, connection, steps)
+        forwards = [(m.app_label, m.name) for m, backwards in steps if not backwards]
+        later = phases.post_deploy(loader, forwards)
+        for migration in plan.migrations:
+            migration.post_deploy = (migration.app, migration.name) in later
+        if later:
+            plan.phases = {
+                "deploy": phases.targets(loader, [k for k in forwards if k not in later]),
+                "post_deploy": phases.targets(loader, [k for k in forwards if k in later]),
+            }
         plan.tables = estimate(cursor, connection.vendor, plan.touched())
     return plan
 

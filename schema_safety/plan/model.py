@@ -61,6 +61,7 @@ class Migration:
     atomic: bool
     backwards: bool
     operations: list[Operation]
+    post_deploy: bool = False  # runs after go-live (schema_safety.plan.phases)
 
     @property
     def label(self) -> str:
@@ -78,6 +79,7 @@ class Migration:
             "backwards": self.backwards,
             "reversible": self.reversible,
             "atomic": self.atomic,
+            "post_deploy": self.post_deploy,
             "operations": [op.as_json(rows) for op in self.operations],
         }
 
@@ -103,6 +105,8 @@ class Plan:
     after: dict[str, str]
     migrations: list[Migration]
     tables: dict[str, dict] = field(default_factory=dict)
+    # With post-deploy migrations: {"deploy": targets, "post_deploy": targets} (app:name).
+    phases: dict[str, list[str]] | None = None
 
     @property
     def reversible(self) -> bool:
@@ -125,4 +129,5 @@ class Plan:
             "reversible": self.reversible,
             "strategy": "reverse migrations" if self.reversible else "restore backup",
             "tables": self.tables,
+            "phases": self.phases,
         }

@@ -16,6 +16,8 @@ from django.db import OperationalError, ProgrammingError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations.special import RunPython
 
+from ..plan import phases
+
 SCHEMA_ERRORS = (ProgrammingError, OperationalError)
 
 
@@ -41,9 +43,10 @@ class Applied:
         return steps
 
 
-def apply_pending(connection) -> Applied:
-    """Migrate ``connection`` (the scratch database) to the project's leaf migrations."""
-    applied, current = Applied(), {}
+def apply_pending(connection, applied: Applied, before_go_live: bool = False) -> Applied:
+    """Migrate ``connection`` (the scratch database) to the project's leaf migrations, or
+    ``before_go_live``: all but the post-deploy ones (``schema_safety.plan.phases``)."""
+    current = {}
 
     def progress(action, migration=None, fake=False):
         if action == "apply_start":
@@ -55,6 +58,9 @@ def apply_pending(connection) -> Applied:
         executor = MigrationExecutor(connection, progress)
         targets = executor.loader.graph.leaf_nodes()
         plan = executor.migration_plan(targets)
+        if before_go_live:
+            later = phases.post_deploy(executor.loader, [(m.app_label, m.name) for m, _ in plan])
+            plan = [(m, back) for m, back in plan if (m.app_label, m.name) not in later]
         if not plan:
             return applied
         try:

@@ -15,7 +15,7 @@ from ..expected import concrete_models
 from ..problems import ERROR
 from ..verify import compare_models
 from . import scratch
-from .migrate import apply_pending
+from .migrate import Applied, apply_pending
 
 COPIED = ("django_migrations", "django_content_type")
 # Set in the environment while the migrations run on the scratch: a data migration may look
@@ -37,9 +37,14 @@ def rehearse(connection, given: str | None = None) -> dict:
         with pointed_at(connection, name):
             for table, (columns, values) in rows.items():
                 _insert(connection, table, columns, values)
-            applied = _marked(apply_pending, connection)
-            after_new = errors(compare_models(connection, new_models()))
+            applied = _marked(apply_pending, connection, Applied(), True)
+            # Until go-live the running release serves this schema; then the new one does,
+            # until the post-deploy migrations have run too.
             after_running = errors(compare_models(connection, running))
+            serving = errors(compare_models(connection, new_models()))
+            if applied.failed is None and applied.unfinished is None:
+                _marked(apply_pending, connection, applied)
+            after_new = _union(serving, errors(compare_models(connection, new_models())))
     finally:
         scratch.drop(connection, name, bool(given))
     failed = applied.failed
@@ -83,6 +88,10 @@ def running_models(connection):
 
 def errors(problems) -> list:
     return [p for p in problems if p.severity == ERROR]
+
+
+def _union(first, second) -> list:
+    return first + _new(second, first)
 
 
 def _new(problems, before) -> list:
