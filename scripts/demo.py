@@ -157,6 +157,7 @@ def main() -> int:
         "\n[bold green]Shown:[/] a drifted column caught before it became "
         "`column asset.resource_id does not exist`, explained as a likely rename, repaired by a "
         "generated migration, data intact; then a deploy that migrated, verified and went live, "
+        "a rehearsal that stopped a migration the running release would fail on, "
         "a broken migration rolled back with the old release still serving, and a rollback that "
         "reversed the schema and kept every row. The whole suite: [bold]make test[/]"
     )

@@ -29,7 +29,9 @@ AUTHOR = {
     "GIT_COMMITTER_NAME": "Demo",
     "GIT_COMMITTER_EMAIL": "demo@example.com",
 }
-HOMEPAGE = '    homepage = models.URLField(blank=True, default="")\n'
+# db_default: the column comes with a database default, so the running release, which does
+# not know it yet, can still insert rows (the rehearsal shows what a plain default breaks).
+HOMEPAGE = '    homepage = models.URLField(blank=True, db_default="")\n'
 MOTTO = '    motto = models.TextField(blank=True, default="")\n'
 ANCHOR = "    is_active = models.BooleanField(default=True)\n"  # first in Resource
 ADMIN = (
@@ -45,8 +47,9 @@ class Migration(migrations.Migration):
     dependencies = [("content", "{previous}")]
 
     operations = [
-        migrations.AddField("resource", "motto", models.TextField(blank=True, default="")),
-        migrations.RunSQL("SELECT * FROM no_such_table", reverse_sql=migrations.RunSQL.noop),
+        migrations.AddField("resource", "motto", models.TextField(blank=True, db_default="")),
+        # Fails on the rows only: the rehearsal, on a copy of the schema without rows, passes.
+        migrations.RunSQL("UPDATE resource SET name = NULL", reverse_sql=migrations.RunSQL.noop),
     ]
 """
 
@@ -171,13 +174,31 @@ def schema_change(stage: Stage, number: int) -> str:
     return stage.live()
 
 
-def broken_deploy(stage: Stage, number: int, release: str) -> None:
-    heading(number, "A migration that fails halfway: the deploy fails and rolls back")
-    migrations = stage.clone / "examples" / "cms" / "content" / "migrations"
-    previous = sorted(migrations.glob("0*.py"))[-1].stem
-    (migrations / "0004_resource_motto.py").write_text(BROKEN.format(previous=previous))
+def rehearsal(stage: Stage, number: int, release: str) -> None:
+    heading(number, "The rehearsal: a migration the running release would fail on is stopped")
     edit_model(stage, MOTTO)
-    stage.commit("Resource.motto (its migration fails)")
+    env = {"DATABASE_URL": f"sqlite:///{stage.tmp / 'scratch.sqlite3'}", "PYTHONPATH": "."}
+    makemigrations = [sys.executable, "examples/cms/manage.py", "makemigrations", "content"]
+    run([*makemigrations, "--name", "resource_motto"], cwd=stage.clone, env=env)
+    stage.commit("Resource.motto, NOT NULL without a database default")
+    said = " ".join(stage.fab("deploy", "--yes", expect=1).split())
+    check("failed at plan" in said, "the rehearsal must stop the deploy at the plan")
+    check(
+        "the running release would fail on the migrated schema" in said,
+        "the deploy must say what the running release would fail on",
+    )
+    check(stage.live() == release, f"current must still be {release}")
+
+
+def broken_deploy(stage: Stage, number: int, release: str) -> None:
+    heading(number, "A migration that fails halfway on the rows: the deploy rolls back")
+    migrations = stage.clone / "examples" / "cms" / "content" / "migrations"
+    motto = migrations / "0004_resource_motto.py"
+    previous = sorted(p.stem for p in migrations.glob("0*.py") if p != motto)[-1]
+    motto.write_text(BROKEN.format(previous=previous))
+    models = stage.clone / "examples" / "cms" / "content" / "models.py"
+    models.write_text(models.read_text().replace(MOTTO, MOTTO.replace("default", "db_default")))
+    stage.commit("Resource.motto with a database default (its migration fails on the rows)")
     said = " ".join(stage.fab("deploy", "--yes", expect=1).split())
     check("failed at migrate" in said, "the deploy must say it failed at migrate")
     check("undone: migrate" in said, "the deploy must say it undid the migration")
@@ -214,6 +235,7 @@ def tell(tmp: Path, first: int) -> None:
     predeploy(stage, first + 1)
     initial = first_release(stage, first + 2)
     second = schema_change(stage, first + 3)
-    broken_deploy(stage, first + 4, second)
-    rollback(stage, first + 5, initial)
-    history(stage, first + 6)
+    rehearsal(stage, first + 4, second)
+    broken_deploy(stage, first + 5, second)
+    rollback(stage, first + 6, initial)
+    history(stage, first + 7)
