@@ -15,6 +15,7 @@ from django.db import DatabaseError, router, transaction
 
 from . import conf, history
 from .introspection import read_only
+from .rehearsal import scratch
 from .verify import verify
 
 VERSION_SQL = {
@@ -40,6 +41,7 @@ class Report:
     schema: dict | None = None
     migrations: dict | None = None
     admin_user: dict | None = None
+    rehearsal: dict | None = None  # may a scratch database be made for the rehearsal?
     database_size_bytes: int | None = None
     elapsed_ms: int = 0
     critical: list[dict] = field(default_factory=list)
@@ -70,6 +72,7 @@ class Report:
             "migrations": self.migrations,
             "critical_relationships": self.critical,
             "admin_user": self.admin_user,
+            "rehearsal": self.rehearsal,
             "database_size_bytes": self.database_size_bytes,
         }
 
@@ -98,6 +101,9 @@ def _fill(report: Report, connection, cursor, extra_critical: list[str]) -> None
         connection, lambda: history.check_migrations(loader), history.migration_error
     )
     report.admin_user = _guarded(connection, lambda: check_admin_user(connection), _admin_error)
+    report.rehearsal = _guarded(
+        connection, lambda: scratch.can_create(connection), lambda d: {"ok": None, "detail": d}
+    )
     report.database_size_bytes = _guarded(
         connection, lambda: database_size(cursor, connection.vendor), lambda _: None
     )

@@ -613,3 +613,17 @@ def test_evaluate_reports_each_failure_in_its_own_check():
     )
     result = found(replace(facts(), sections=sections))
     assert [n for n, (status, _) in result.items() if status != "pass"] == ["git_status", "lock"]
+
+
+def test_a_user_who_may_not_create_databases_is_warned_about_the_rehearsal():
+    refused = {"ok": False, "detail": "the database user may not create databases"}
+    said = found(facts(django=report(rehearsal=refused)))["migrations"]
+    assert said == (
+        "warn",
+        "all 12 migrations applied; rehearsal unavailable (the database user may not create "
+        "databases): grant CREATEDB or set rehearsal_database",
+    )
+    given = facts(django=report(rehearsal=refused), rehearsal_database="cms_rehearsal")
+    assert found(given)["migrations"] == ("pass", "all 12 migrations applied")
+    allowed = {"ok": True, "detail": "the database user may create databases"}
+    assert found(facts(django=report(rehearsal=allowed)))["migrations"][0] == "pass"

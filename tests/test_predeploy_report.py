@@ -21,6 +21,7 @@ KEYS = [
     "migrations",
     "critical_relationships",
     "admin_user",
+    "rehearsal",
     "database_size_bytes",
 ]
 SCHEMA_KEYS = ["ok", "database", "vendor", "counts", "problems", "critical", "elapsed_ms"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..remote.round_trip import Section
 from . import promotion_gate as promotions
@@ -19,7 +19,7 @@ class Check:
     detail: str
     elapsed_ms: int = 0
     # A failure a deploy's migrations may repair (schema drift): the rehearsal decides.
-    repairable: bool = False
+    repairable: bool = field(default=False, compare=False)
 
     def as_json(self) -> dict:
         return {
@@ -46,6 +46,7 @@ class Facts:
     source: promotions.Source | None = None  # promote_from's history, primary only
     env: str = "?"
     off: tuple[str, ...] = ()  # checks the inventory turned off (``checks: {name: false}``)
+    rehearsal_database: str | None = None  # the inventory's: the rehearsal needs no CREATEDB
 
     def deployed(self) -> bool:
         current = self.sections.get("current")

@@ -30,7 +30,8 @@ def _database(facts: Facts) -> list[Check]:
     if not (report.get("connectivity") or {}).get("ok"):
         detail = (report.get("connectivity") or {}).get("detail", "database unreachable")
         return [Check(n, FAIL, detail) for n in names]
-    return [_schema(report), _migrations(report), _critical(report), _admin(report)]
+    migrations = _migrations(report, facts.rehearsal_database)
+    return [_schema(report), migrations, _critical(report), _admin(report)]
 
 
 def _interrupted(facts: Facts) -> Check | None:
@@ -68,10 +69,20 @@ def _schema(report: dict) -> Check:
     return Check("schema", PASS, f"{counts.get('models', 0)} models match the database")
 
 
-def _migrations(report: dict) -> Check:
+def _migrations(report: dict, rehearsal_database: str | None) -> Check:
+    """The migration history; a warning where the deploy cannot rehearse the next ones."""
     migrations = report.get("migrations") or {}
-    status = PASS if migrations.get("ok") else FAIL
-    return Check("migrations", status, migrations.get("detail", ""))
+    detail = migrations.get("detail", "")
+    if not migrations.get("ok"):
+        return Check("migrations", FAIL, detail)
+    rehearsal = report.get("rehearsal") or {}
+    if rehearsal.get("ok") is False and not rehearsal_database:
+        unavailable = (
+            f"rehearsal unavailable ({rehearsal.get('detail')}): grant CREATEDB or set "
+            "rehearsal_database"
+        )
+        return Check("migrations", WARN, f"{detail}; {unavailable}" if detail else unavailable)
+    return Check("migrations", PASS, detail)
 
 
 def _critical(report: dict) -> Check:

@@ -124,6 +124,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
         promote_from=environment.promote_from,
         env=environment.name,
         off=environment.checks_off,
+        rehearsal_database=environment.rehearsal_database,
         source=promoted.result() if primary and environment.promote_from else None,
     )
 

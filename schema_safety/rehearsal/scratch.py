@@ -38,6 +38,31 @@ def name_for(settings: dict, given: str | None) -> str:
     return f"{live[:40]}_{PREFIX}_{secrets.token_hex(4)}"
 
 
+MYSQL_MAY_CREATE = """
+SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
+WHERE PRIVILEGE_TYPE = 'CREATE' AND GRANTEE = CONCAT(
+    "'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'",
+    SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'")
+"""
+PG_MAY_CREATE = "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+
+
+def can_create(connection) -> dict:
+    """Whether the database user may make the rehearsal's scratch database: ``ok`` True,
+    False, or None where the privileges cannot be read."""
+    if connection.vendor == "sqlite":
+        folder = tempfile.gettempdir()
+        return {"ok": os.access(folder, os.W_OK), "detail": f"a scratch file in {folder}"}
+    if connection.vendor not in ("postgresql", "mysql"):
+        return {"ok": None, "detail": f"not known for {connection.vendor}"}
+    with connection.cursor() as cursor:
+        cursor.execute(PG_MAY_CREATE if connection.vendor == "postgresql" else MYSQL_MAY_CREATE)
+        row = cursor.fetchone()
+    allowed = bool(row and row[0])
+    said = "may create databases" if allowed else "may not create databases"
+    return {"ok": allowed, "detail": f"the database user {said}"}
+
+
 def create(connection, name: str, given: bool) -> None:
     """An empty database ``name`` (a given one is emptied instead)."""
     vendor = connection.vendor
