@@ -166,7 +166,7 @@ def test_a_dangerous_migration_on_production_needs_allow_dangerous(fleet, postgr
     assert checksum(postgres_server, fleet) == data
     assert not lock_held(fleet)
 
-    done = fleet.fab("deploy", "--env=production", "--yes", "--allow-dangerous")
+    done = fleet.fab("deploy", "--env=production", "--yes", "--allow-dangerous", "--allow-downtime")
     assert done.returncode == 0, done.stderr
     assert live(fleet)[0] == live(fleet)[1] != before[0]
     assert "homepage" not in columns(postgres_server, fleet)
@@ -193,7 +193,7 @@ def test_an_irreversible_migration_undone_by_restoring_the_backup(fleet, postgre
     nowhere = {"url": "http://127.0.0.1:9/healthz", "timeout": 1}
     fleet.write_inventory(confirm="none", healthcheck=nowhere)
 
-    done = fleet.fab("deploy", "--env=test", "--yes")
+    done = fleet.fab("deploy", "--env=test", "--yes", "--allow-downtime")
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "failed at go live" in done.stderr

@@ -50,6 +50,7 @@ def _paused_migration(fleet) -> tuple:
     path = fleet.origin.work / "content" / "migrations" / "0003_resource_homepage.py"
     wait = (
         "import os, time\n\n\ndef wait(apps, schema_editor):\n"
+        "    if os.environ.get('SCHEMA_SAFETY_REHEARSAL'):\n        return\n"
         f"    open({str(reached)!r}, 'w').close()\n"
         f"    while not os.path.exists({str(go)!r}):\n        time.sleep(0.05)\n\n\n"
     )
@@ -128,7 +129,8 @@ def test_a_non_atomic_migration_stopping_half_way_is_undone_from_the_backup(flee
     path.write_text(text)
     fleet.origin.commit("a non-atomic migration that fails after adding its column")
 
-    done = fleet.fab("deploy", "--env=test", "--yes")
+    # The NOT NULL column without a default is what the running release fails on.
+    done = fleet.fab("deploy", "--env=test", "--yes", "--allow-downtime")
     assert done.returncode == 1, done.stderr
     assert "not atomic: content.0003_resource_motto" in done.stderr
     assert "database restored from backup" in done.stderr
@@ -151,7 +153,7 @@ def _dropped_homepage(fleet, postgres_server) -> list:
         "0004_remove_resource_homepage",
         "        migrations.RemoveField('resource', 'homepage'),",
     )
-    done = fleet.fab("deploy", "--env=test", "--yes")
+    done = fleet.fab("deploy", "--env=test", "--yes", "--allow-downtime")
     assert done.returncode == 0, done.stderr
     assert "homepage" not in columns(postgres_server, fleet)
     return with_homepage
