@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import RemoteCommandFailed
 from ..remote import django
 
 UNAVAILABLE = 3  # rehearse_migrations: no scratch database can be made here
@@ -65,9 +66,15 @@ class Rehearsal:
 def rehearse(host, release_path: str, manage, scratch: str | None) -> Rehearsal:
     """``rehearse_migrations`` with the new release's code, on the primary."""
     args = ("--scratch", scratch) if scratch else ()
-    document = django.run_json(
-        host, release_path, manage, "rehearse_migrations", *args, accept=(0, 1, UNAVAILABLE)
-    )
+    try:
+        document = django.run_json(
+            host, release_path, manage, "rehearse_migrations", *args, accept=(0, 1, UNAVAILABLE)
+        )
+    except RemoteCommandFailed as error:
+        if "Unknown command" not in str(error):
+            raise
+        older = "the release's schema_safety has no rehearse_migrations: upgrade it"
+        return Rehearsal(available=False, ok=False, error=older)
     return Rehearsal.from_json(document)
 
 
