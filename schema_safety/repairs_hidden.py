@@ -12,6 +12,7 @@ import re
 
 from django.db import models
 
+from . import repairs_columns
 from .guards import Probe
 from .problems import Problem
 from .repairs import Repair, collect
@@ -66,11 +67,11 @@ def _repair(connection, model, problem: Problem) -> Repair | None:
     name = found.group(1) if found else None
     if problem.kind == "default_mismatch" and field is not None:
         if problem.expected == "no default" and connection.vendor == "postgresql":
-            return _drop_default(connection, meta.db_table, field.column)
+            return repairs_columns.drop_default(connection, meta.db_table, field.column)
         if problem.expected in AUTO and field.primary_key:
-            return _auto(connection, meta.db_table, field)
+            return repairs_columns.auto(connection, meta.db_table, field)
     if problem.kind == "sequence_behind" and connection.vendor == "postgresql":
-        return _sequence(connection, meta.db_table, problem.column)
+        return repairs_columns.sequence(connection, meta.db_table, problem.column)
     if problem.kind == "foreign_key_mismatch" and field is not None and name:
         return _foreign_key(connection, model, field, name, problem.expected)
     if problem.kind == "check_mismatch" and name and connection.vendor == "postgresql":
@@ -78,63 +79,6 @@ def _repair(connection, model, problem: Problem) -> Repair | None:
     if problem.kind == "index_mismatch" and name and connection.vendor == "postgresql":
         return _index(connection, model, problem, name)
     return None
-
-
-def _alter_column(connection, table: str, changes: str) -> str:
-    editor = connection.schema_editor(collect_sql=True, atomic=False)
-    return editor.sql_alter_column % {"table": editor.quote_name(table), "changes": changes}
-
-
-def _drop_default(connection, table: str, column: str) -> Repair:
-    editor = connection.schema_editor(collect_sql=True, atomic=False)
-    changes = editor.sql_alter_column_no_default % {"column": editor.quote_name(column)}
-    statement = _alter_column(connection, table, changes)
-    probe = Probe("default", table, column)
-    return Repair(f"drop the database default of {table}.{column}", (statement,), (probe,))
-
-
-def _auto(connection, table: str, field) -> Repair:
-    """The identity (PostgreSQL) or AUTO_INCREMENT (MySQL) Django creates for an auto key,
-    its sequence set past the highest key."""
-    editor = connection.schema_editor(collect_sql=True, atomic=False)
-    quote, column = editor.quote_name, field.column
-    if connection.vendor == "mysql":
-        statements = (
-            f"ALTER TABLE {quote(table)} MODIFY {quote(column)} "
-            f"{field.db_type(connection)} NOT NULL",
-        )
-    else:
-        no_default = editor.sql_alter_column_no_default % {"column": quote(column)}
-        statements = (
-            _alter_column(connection, table, no_default),
-            editor.sql_add_identity % {"table": quote(table), "column": quote(column)},
-            _setval(connection, table, column),
-        )
-    probe = Probe("auto", table, column, present=False)
-    what = "AUTO_INCREMENT" if connection.vendor == "mysql" else "identity"
-    return Repair(f"give {table}.{column} back its {what}", statements, (probe,))
-
-
-def _sequence(connection, table: str, column: str) -> Repair:
-    probe = Probe("auto", table, column)
-    statement = _setval(connection, table, column)
-    return Repair(
-        f"set the sequence of {table}.{column} past its highest value", (statement,), (probe,)
-    )
-
-
-def _setval(connection, table: str, column: str) -> str:
-    """PL/pgSQL: the sequence past the highest key, never back (a value handed out stays so)."""
-    quote = connection.ops.quote_name
-    sequence = f"pg_get_serial_sequence({_literal(quote(table))}, {_literal(column)})"
-    return (
-        f"PERFORM setval({sequence}::regclass, greatest(max({quote(column)}), "
-        f"pg_sequence_last_value({sequence}::regclass))) FROM {quote(table)}"
-    )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _foreign_key(connection, model, field, name: str, expected: str) -> Repair | None:
@@ -175,9 +119,10 @@ def _index(connection, model, problem: Problem, name: str) -> Repair | None:
     if not create:
         return None
     quote = connection.ops.quote_name
+    literal = repairs_columns.literal
     drop = (
         "IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = "
-        f"{_literal(name)} AND conrelid = to_regclass({_literal(quote(table))})) THEN "
+        f"{literal(name)} AND conrelid = to_regclass({literal(quote(table))})) THEN "
         f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}; "
         f"ELSE DROP INDEX {quote(name)}; END IF"
     )
