@@ -5,7 +5,9 @@ whose history lies (migrations recorded as applied, schema absent), one repair m
 plain ``RunSQL`` operations: Django's own DDL for the migration state, each guarded by a test
 of the catalog (guards.py) so it changes nothing where the schema already matches. RunSQL
 never moves the migration state, and reversing it leaves the repaired schema, which is what
-the state said all along. The migration needs nothing but Django.
+the state said all along. The migration needs nothing but Django. Drift made behind Django's
+back (a sequence, an identity, a default, a check, index or foreign key printed otherwise) is
+repaired in the same migration (repairs_hidden.py), or declined with a note.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import MigrationWriter
 
-from . import repairs
+from . import repairs, repairs_hidden
 from .guards import guard
 from .problems import Problem
 
@@ -74,10 +76,13 @@ def _planned(connection, found, problems: list[Problem]):
     """(RunSQL, guarded, description) per repair of the drifted models, and what is not repaired."""
     planned, notes = [], []
     for model, drifted in found.items():
-        renames = _renames(drifted, problems)
-        model_repairs, model_notes = repairs.for_model(connection, model, drifted, renames)
-        notes += model_notes
-        for repair in model_repairs:
+        hidden = [p for p in drifted if repairs_hidden.wanted(p)]
+        classic = [p for p in drifted if not repairs_hidden.wanted(p)]
+        renames = _renames(classic, problems)
+        model_repairs, model_notes = repairs.for_model(connection, model, classic, renames)
+        hidden_repairs, hidden_notes = repairs_hidden.for_model(connection, model, hidden)
+        notes += model_notes + hidden_notes
+        for repair in model_repairs + hidden_repairs:
             operation, guarded = _run_sql(connection, model, repair)
             planned.append((operation, guarded, repair.description))
     return planned, notes
@@ -108,11 +113,12 @@ def _missing_migrations(labels, dry_run: bool):
 
 
 def _drift_by_app(problems: list[Problem]) -> dict[str, dict[str, list[Problem]]]:
-    """app -> model -> the problems whose story is "history lies" and that a repair can fix."""
+    """app -> model -> the problems a repair can fix: those whose story is "history lies",
+    and those made behind Django's back (repaired, or declined with a note)."""
     drift: dict[str, dict[str, list[Problem]]] = {}
     for problem in problems:
-        story = problem.hint or ""
-        if problem.kind in repairs.REPAIRABLE and HISTORY_LIES in story and problem.app:
+        lies = problem.kind in repairs.REPAIRABLE and HISTORY_LIES in (problem.hint or "")
+        if (lies or repairs_hidden.wanted(problem)) and problem.app:
             drift.setdefault(problem.app, {}).setdefault(problem.model, []).append(problem)
     return drift
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import guards_details
+
 PG_SCHEMA = "table_schema = current_schema()"
 MY_SCHEMA = "TABLE_SCHEMA = DATABASE()"
 MY_FLAG = "@repair_drifted"
@@ -21,10 +23,11 @@ SQLITE_CREATES = ("CREATE TABLE ", "CREATE INDEX ", "CREATE UNIQUE INDEX ")
 class Probe:
     """Something the catalog may hold: ``present`` says which way the guard wants it."""
 
-    what: str  # table | column | nullable | name | foreign_key | unique
+    what: str  # table | column | nullable | name | foreign_key | unique, or guards_details.WHATS
     table: str
     name: str = ""  # a column, an index or constraint name, or unique's columns: "a,b" sorted
     present: bool = True
+    definition: str = ""  # what a *_differs probe compares with, as verify_schema printed it
 
 
 def guard(vendor: str, probes: list[Probe], statements: list[str]) -> tuple[list[str], bool]:
@@ -53,6 +56,8 @@ def _postgresql(probes: list[Probe], statements: list[str]) -> str:
 
 
 def _pg_exists(probe: Probe) -> str:
+    if probe.what in guards_details.WHATS:
+        return guards_details.postgresql(probe, _literal)
     table, name = _literal(probe.table), _literal(probe.name)
     columns = f"information_schema.columns WHERE {PG_SCHEMA} AND table_name = {table}"
     if probe.what == "table":
@@ -100,6 +105,8 @@ def _mysql(probes: list[Probe], statements: list[str]) -> list[str]:
 
 
 def _my_exists(probe: Probe) -> str:
+    if probe.what in guards_details.WHATS:
+        return guards_details.mysql(probe, _my_literal)
     table, name = _my_literal(probe.table), _my_literal(probe.name)
     where = f"{MY_SCHEMA} AND TABLE_NAME = {table}"
     if probe.what == "table":

@@ -83,3 +83,61 @@ def test_a_unique_is_found_by_the_columns_it_covers_whatever_its_name():
         "GROUP BY INDEX_NAME HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY COLUMN_NAME SEPARATOR ',') "
         "= 'name,slug')))"
     )
+
+
+def test_a_check_or_index_is_recreated_only_where_printed_otherwise():
+    check = Probe("check_differs", "asset", "max'", definition="CHECK ((a <= 'x'::text))")
+    (pg,), _ = guard("postgresql", [check], ["SELECT 1"])
+    assert pg.startswith(
+        "DO $repair$\nBEGIN\n    IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k "
+        "WHERE k.conrelid = to_regclass(quote_ident('asset')) AND k.contype = 'c' "
+        "AND k.conname = 'max''' "
+        "AND pg_catalog.pg_get_constraintdef(k.oid) <> 'CHECK ((a <= ''x''::text))') THEN\n"
+    )
+    index = Probe("index_differs", "asset", "created", definition="btree (created DESC)")
+    (pg,), _ = guard("postgresql", [index], ["SELECT 1"])
+    assert "i.relname = 'created' AND CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END" in pg
+    assert "' DEFERRABLE' END FROM pg_catalog.pg_constraint k" in pg
+    assert pg.endswith(
+        "), '') <> 'btree (created DESC)') THEN\n        SELECT 1;\n    END IF;\nEND\n$repair$"
+    )
+
+
+def test_a_foreign_key_is_recreated_only_where_its_actions_differ():
+    clauses = "ON DELETE NO ACTION ON UPDATE NO ACTION DEFERRABLE INITIALLY DEFERRED"
+    probe = Probe("foreign_key_differs", "asset", "asset_fk", definition=clauses)
+    (pg,), _ = guard("postgresql", [probe], ["SELECT 1"])
+    assert (
+        "AND k.contype = 'f' AND k.conname = 'asset_fk' AND (k.confdeltype, k.confupdtype, "
+        "k.condeferrable, k.condeferred) <> ('a', 'a', true, true))"
+    ) in pg
+    mysql, _ = guard("mysql", [probe], ["SELECT 1"])
+    assert mysql[0] == (
+        "SET @repair_drifted = (SELECT EXISTS (SELECT 1 FROM "
+        "information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = 'asset' AND CONSTRAINT_NAME = 'asset_fk' "
+        "AND (DELETE_RULE NOT IN ('NO ACTION', 'RESTRICT') OR UPDATE_RULE NOT IN "
+        "('NO ACTION', 'RESTRICT'))))"
+    )
+    cascade = Probe(
+        "foreign_key_differs",
+        "t",
+        "k",
+        definition="ON DELETE CASCADE ON UPDATE SET NULL NOT DEFERRABLE",
+    )
+    (pg,), _ = guard("postgresql", [cascade], ["SELECT 1"])
+    assert "<> ('c', 'n', false, false))" in pg
+
+
+def test_an_auto_key_and_a_default_are_read_from_the_columns():
+    auto = Probe("auto", "content_tag", "id", present=False)
+    (pg,), _ = guard("postgresql", [auto], ["SELECT 1"])
+    assert (
+        "AND column_name = 'id' AND (is_identity = 'YES' OR column_default LIKE 'nextval(%'))" in pg
+    )
+    assert "IF NOT (EXISTS" in pg
+    mysql, _ = guard("mysql", [auto], ["SELECT 1"])
+    assert "COLUMN_NAME = 'id' AND EXTRA LIKE '%auto_increment%')))" in mysql[0]
+    default = Probe("default", "content_tag", "name")
+    (pg,), _ = guard("postgresql", [default], ["SELECT 1"])
+    assert "column_default IS NOT NULL AND is_identity = 'NO'" in pg
