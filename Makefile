@@ -15,7 +15,9 @@ SCHEMA_SAFETY_TESTS := tests/test_verify_schema_backends.py tests/test_verify_sc
 	tests/test_verify_schema_usage.py tests/test_verify_schema_command.py \
 	tests/test_compare.py tests/test_conf.py tests/test_matching.py tests/test_types.py \
 	tests/test_introspection_mysql_types.py tests/test_sqlite_checks.py \
-	tests/test_migration_plan.py tests/test_predeploy_report.py
+	tests/test_migration_plan.py tests/test_predeploy_report.py \
+	tests/test_verify_schema_fix_hidden.py tests/test_rehearse_migrations.py \
+	tests/test_locked_migrate.py
 
 .PHONY: venv demo-venv system-packages test test-django6 faults lint format demo bench
 
