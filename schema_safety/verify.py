@@ -133,10 +133,10 @@ def compare_models(connection, models) -> list[Problem]:
     critical relationships: what code built on them would find wrong."""
     module = backend(connection)
     normalize = functools.cache(lambda raw: module.normalize_type(raw, connection))
+    reading = start_reading(connection, [])
     expected = describe(models, connection)
     printing = getattr(module, "print_definitions", None)
     if printing:
         printing(expected, models, connection)
-    with read_only(connection) as cursor:
-        live = module.read(cursor)
+    live, _ = reading()
     return list(compare(expected, live, normalize))

@@ -33,6 +33,7 @@ class Applied:
     # (migration, error): applied again without its RunPython, it failed on what its first try
     # left (MySQL cannot roll DDL back): the migrations from there on are not rehearsed
     unfinished: tuple[str, str] | None = None
+    deferred: bool = False  # post-deploy migrations were left for the second phase
 
     def as_json(self) -> list[dict]:
         steps = [{"migration": m, "outcome": "rehearsed"} for m in self.rehearsed]
@@ -61,6 +62,7 @@ def apply_pending(connection, applied: Applied, before_go_live: bool = False) ->
         if before_go_live:
             later = phases.post_deploy(executor.loader, [(m.app_label, m.name) for m, _ in plan])
             plan = [(m, back) for m, back in plan if (m.app_label, m.name) not in later]
+            applied.deferred = bool(later)
         if not plan:
             return applied
         try:

@@ -27,13 +27,13 @@ def rehearse(connection, given: str | None = None) -> dict:
     """The rehearsal's JSON document (``given``: the inventory's ``rehearsal_database``)."""
     started = time.monotonic()
     name = scratch.name_for(connection.settings_dict, given)
-    running = running_models(connection)
-    before_running = errors(compare_models(connection, running))
     present = set(connection.introspection.table_names())
     rows = {table: _rows(connection, table) for table in COPIED if table in present}
     scratch.create(connection, name, bool(given))
     try:
-        scratch.copy_schema(connection, name)
+        with scratch.copying(connection, name):  # meanwhile, what only needs the live side
+            running = running_models(connection)
+            before_running = errors(compare_models(connection, running))
         with pointed_at(connection, name):
             for table, (columns, values) in rows.items():
                 _insert(connection, table, columns, values)
@@ -41,10 +41,10 @@ def rehearse(connection, given: str | None = None) -> dict:
             # Until go-live the running release serves this schema; then the new one does,
             # until the post-deploy migrations have run too.
             after_running = errors(compare_models(connection, running))
-            serving = errors(compare_models(connection, new_models()))
-            if applied.failed is None and applied.unfinished is None:
+            after_new = errors(compare_models(connection, new_models()))
+            if applied.deferred and applied.failed is None and applied.unfinished is None:
                 _marked(apply_pending, connection, applied)
-            after_new = _union(serving, errors(compare_models(connection, new_models())))
+                after_new = _union(after_new, errors(compare_models(connection, new_models())))
     finally:
         scratch.drop(connection, name, bool(given))
     failed = applied.failed

@@ -10,6 +10,7 @@ import os
 import secrets
 import sqlite3
 import tempfile
+import threading
 
 from django.db import DatabaseError
 
@@ -79,19 +80,56 @@ def create(connection, name: str, given: bool) -> None:
         raise Unavailable(_first_line(error)) from None
 
 
+@contextlib.contextmanager
+def copying(connection, name: str):
+    """The live schema copied into ``name`` while the body runs (it may use ``connection``:
+    the copy runs client programs in a thread of its own; SQLite's, quick, runs first)."""
+    if connection.vendor == "sqlite":
+        _copy_sqlite(connection, name)
+        yield
+        return
+    failed: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            copy_schema(connection, name)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            failed.append(error)
+
+    worker = threading.Thread(target=copy, name="rehearsal-copy", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
 def copy_schema(connection, name: str) -> None:
     """The live schema (tables, keys, constraints, indexes, sequences, functions) into ``name``."""
-    settings = connection.settings_dict
     if connection.vendor == "postgresql":
-        live, env = postgresql.client_options(settings, connection.client)
-        into, _ = postgresql.client_options({**settings, "NAME": name}, connection.client)
-        dump = [find_program("pg_dump"), *live, "--schema-only", "--no-owner", "--no-privileges"]
-        load = [find_program("psql"), *into, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]
-        pipe(dump, load, env=env, secrets=secrets_of({"": settings}))
+        _copy_postgresql(connection.settings_dict, connection.client, name)
     elif connection.vendor == "mysql":
         _copy_mysql(connection, name)
     else:
         _copy_sqlite(connection, name)
+
+
+def _copy_postgresql(settings: dict, client, name: str) -> None:
+    """``pg_dump --schema-only | psql``, in one transaction (one commit, not one per
+    statement) unless the server has too few lock slots for that many relations."""
+    live, env = postgresql.client_options(settings, client)
+    into, _ = postgresql.client_options({**settings, "NAME": name}, client)
+    dump = [find_program("pg_dump"), *live, "--schema-only", "--no-owner", "--no-privileges"]
+    load = [find_program("psql"), *into, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]
+    secrets = secrets_of({"": settings})
+    try:
+        pipe(dump, [*load, "--single-transaction"], env=env, secrets=secrets)
+    except BackupError as error:
+        if "max_locks_per_transaction" not in str(error):
+            raise
+        pipe(dump, load, env=env, secrets=secrets)  # rolled back whole: the scratch is empty
 
 
 def _copy_mysql(connection, name: str) -> None:
