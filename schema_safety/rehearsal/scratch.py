@@ -6,6 +6,7 @@ the backups' do (environment, option file), never in argv."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import sqlite3
@@ -83,16 +84,17 @@ def create(connection, name: str, given: bool) -> None:
 @contextlib.contextmanager
 def copying(connection, name: str):
     """The live schema copied into ``name`` while the body runs (it may use ``connection``:
-    the copy runs client programs in a thread of its own; SQLite's, quick, runs first)."""
+    the copy runs client programs in a thread of its own, all they need resolved here first,
+    as a Django connection belongs to its thread; SQLite's, quick, runs first)."""
     if connection.vendor == "sqlite":
         _copy_sqlite(connection, name)
         yield
         return
-    failed: list[BaseException] = []
+    job, failed = _copy_job(connection, name), []
 
     def copy() -> None:
         try:
-            copy_schema(connection, name)
+            job()
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             failed.append(error)
 
@@ -106,14 +108,16 @@ def copying(connection, name: str):
         raise failed[0]
 
 
-def copy_schema(connection, name: str) -> None:
-    """The live schema (tables, keys, constraints, indexes, sequences, functions) into ``name``."""
+def _copy_job(connection, name: str):
+    """The live schema (tables, keys, constraints, indexes, sequences, functions) into
+    ``name``, as a function of no arguments that needs no Django connection."""
+    settings = dict(connection.settings_dict)
     if connection.vendor == "postgresql":
-        _copy_postgresql(connection.settings_dict, connection.client, name)
-    elif connection.vendor == "mysql":
-        _copy_mysql(connection, name)
-    else:
-        _copy_sqlite(connection, name)
+        return functools.partial(_copy_postgresql, settings, connection.client, name)
+    dump = find_program(*mysql.client_names(connection, "mysqldump", "mariadb-dump"))
+    load = find_program(*mysql.client_names(connection, "mysql", "mariadb"))
+    source = mysql.database_of(connection)
+    return functools.partial(_copy_mysql, settings, (dump, load), source, name)
 
 
 def _copy_postgresql(settings: dict, client, name: str) -> None:
@@ -132,16 +136,12 @@ def _copy_postgresql(settings: dict, client, name: str) -> None:
         pipe(dump, load, env=env, secrets=secrets)  # rolled back whole: the scratch is empty
 
 
-def _copy_mysql(connection, name: str) -> None:
-    settings = connection.settings_dict
-    dump_program = find_program(*mysql.client_names(connection, "mysqldump", "mariadb-dump"))
-    load_program = find_program(*mysql.client_names(connection, "mysql", "mariadb"))
+def _copy_mysql(settings: dict, programs: tuple[str, str], source: str, name: str) -> None:
     with secret_file(mysql.option_file(settings)) as defaults:
         extra = f"--defaults-extra-file={defaults}"
-        dump = [dump_program, extra, "--no-data", "--routines", "--triggers", "--no-tablespaces"]
-        dump.append(mysql.database_of(connection))
-        load = [load_program, extra, "--batch", name]
-        pipe(dump, load, env={}, secrets=secrets_of({"": settings}))
+        dump = [programs[0], extra, "--no-data", "--routines", "--triggers", "--no-tablespaces"]
+        load = [programs[1], extra, "--batch", name]
+        pipe([*dump, source], load, env={}, secrets=secrets_of({"": settings}))
 
 
 def _copy_sqlite(connection, name: str) -> None:
