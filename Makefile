@@ -73,3 +73,4 @@ bench: venv
 	$(PYTHON) bench/verify_schema.py
 	$(PYTHON) bench/predeploy.py
 	$(PYTHON) bench/deploy.py
+	$(PYTHON) bench/live_migration.py

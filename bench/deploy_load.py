@@ -30,10 +30,13 @@ class Sample:
 
 
 class Load:
-    """``with Load(port, "/assets", threads=2) as load: ...``; then ``load.samples``."""
+    """``with Load(port, "/assets", threads=2) as load: ...``; then ``load.samples``.
 
-    def __init__(self, port: int, path: str, threads: int = 2) -> None:
-        self.port, self.path, self.threads = port, path, threads
+    ``timeout``: seconds a request may wait for its answer before it counts as unanswered.
+    """
+
+    def __init__(self, port: int, path: str, threads: int = 2, timeout: float = TIMEOUT) -> None:
+        self.port, self.path, self.threads, self.timeout = port, path, threads, timeout
         self.samples: list[Sample] = []
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -49,7 +52,7 @@ class Load:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         for worker in self._workers:
-            worker.join(TIMEOUT + 5)
+            worker.join(self.timeout + 5)
 
     def _loop(self, deadline: float) -> None:
         while not self._stop.is_set() and time.monotonic() < deadline:
@@ -60,7 +63,7 @@ class Load:
             self.samples.append(Sample(started, time.monotonic(), status))
 
     def _get(self) -> int:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             connection.request("GET", self.path)
             response = connection.getresponse()
