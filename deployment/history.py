@@ -68,6 +68,7 @@ class Event:
     migrations: Migrations = Migrations()
     durations_ms: Mapping[str, int] = field(default_factory=dict, hash=False)
     message: str | None = None
+    image: str | None = None  # a Compose release's image: ``NAME ID``
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class Event:
             },
             "durations_ms": dict(self.durations_ms),
             "message": self.message,
+            **({"image": self.image} if self.image else {}),
         }
 
     def line(self) -> str:
@@ -110,6 +112,7 @@ class Event:
             ),
             durations_ms=dict(data.get("durations_ms") or {}),
             message=data.get("message"),
+            image=data.get("image"),
         )
 
 

@@ -41,13 +41,14 @@ def manage(c, env=None, json=False):
     try:
         if not host.run(["test", "-d", layout.current]).ok:
             raise UsageError(f"nothing deployed on {environment.name} yet: no {layout.current}")
-        command = django.command(layout.current, environment.managed, *args)
+        terminal = sys.stdin.isatty() and not json
+        command = django.command(layout.current, environment.managed, *args, tty=terminal)
         if json:
             result = host.run(command)
             code, output = result.exit_code, {"stdout": result.stdout, "stderr": result.stderr}
         else:
             render.err.print(f"[dim]manage.py {escape(' '.join(args))} on {host.name}[/]")
-            code, output = host.attach(command, pty=sys.stdin.isatty()), {}
+            code, output = host.attach(command, pty=terminal), {}
     finally:
         host.close()
     if json:

@@ -48,6 +48,9 @@ def _show_status(report: dict, info: lock.LockInfo | None) -> None:
             if host["current"]
             else "nothing deployed"
         )
+        if host.get("image"):
+            name, _, found = host["image"].partition(" ")
+            serving += f", image {name} ({found[:19]})"
         out.print(f"  {escape(host['host'])}: {escape(serving)}")
     out.print(f"  lock: {escape(_lock(info))}")
     last = report["last_event"]

@@ -103,6 +103,16 @@ def test_null_health_and_exit_code():
     assert parse_ps(output) == [running("web")]
 
 
+def test_a_one_off_container_of_compose_run_is_left_out():
+    """A deploy's manage.py runs in ``docker compose run`` containers of the service."""
+    rows = [
+        {"Service": "web", "State": "running", "Labels": "com.docker.compose.oneoff=False,x=y"},
+        {"Service": "web", "State": "created", "Labels": "a=b,com.docker.compose.oneoff=True"},
+    ]
+    assert parse_ps(_as_lines(rows)) == [running("web")]
+    assert assess(("web",), parse_ps(_as_array(rows))) == ("pass", "web running")
+
+
 def test_a_stderr_line_merged_before_json_lines_is_ignored():
     output = 'time="2024-05-02" level=warning msg="FOO is not set"\n' + _as_lines(
         [{"Service": "web", "State": "running", "Health": "", "ExitCode": 0}]

@@ -13,7 +13,7 @@ from test_inventory import REQUIRED, refused, write
 from deployment import checks, history
 from deployment.checks import evaluate
 from deployment.inventory import ENV_VAR, load
-from deployment.inventory.spec import CHECK_NAMES, EVENT_NAMES, Notify
+from deployment.inventory.spec import CHECK_NAMES, EVENT_NAMES, Compose, Notify
 
 HOSTS = "hosts: [web1]\n"
 
@@ -161,4 +161,37 @@ def test_lock_limits_default_and_reach_locked_migrate(inventory: Path) -> None:
 )
 def test_bad_lock_limits(inventory: Path, text: str, expected: str) -> None:
     message = refused(inventory, "staging", HOSTS + text + REQUIRED)
+    assert message.startswith(f"inventory/staging.yml: {expected}"), message
+
+
+def test_compose_defaults_and_what_it_changes(inventory: Path) -> None:
+    write(inventory, "staging", HOSTS + "compose: {project: cms}\n" + REQUIRED)
+    env = load("staging", inventory)
+    assert env.compose == Compose("compose.yaml", "web", "cms")
+    assert env.compose.image("20261208101500-3f2a9c1") == "cms-web:20261208101500-3f2a9c1"
+    assert env.services == ("web",)  # the containers check expects the release's service
+    assert (env.managed.compose, env.managed.backups) == (env.compose, "/srv/cms/backups")
+
+
+def test_no_compose_by_default(inventory: Path) -> None:
+    write(inventory, "staging", HOSTS + "containers: [web, worker]\n" + REQUIRED)
+    env = load("staging", inventory)
+    assert (env.compose, env.services, env.managed.backups) == (None, ("web", "worker"), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("compose: {file: compose.yaml}", "compose.project: required key missing"),
+        ("compose: {project: Cms Site}", "compose.project: 'Cms Site' is not a Compose project"),
+        ("compose: {project: -cms}", "compose.project: '-cms' is not a Compose project name"),
+        ("compose: {project: cms, service: '--rm'}", "compose.service: '--rm' is not a Compose"),
+        ("compose: {project: cms, file: /etc/c.yaml}", "compose.file: must be a relative path"),
+        ("compose: {project: cms, file: ../c.yaml}", "compose.file: must be a relative path"),
+        ("compose: {project: cms, image: x}", "compose.image: unknown key; known keys: file,"),
+        ("compose: cms", "compose: expected a mapping (key: value), got a string"),
+    ],
+)
+def test_bad_compose(inventory: Path, text: str, expected: str) -> None:
+    message = refused(inventory, "staging", HOSTS + text + "\n" + REQUIRED)
     assert message.startswith(f"inventory/staging.yml: {expected}"), message

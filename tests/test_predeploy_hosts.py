@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from fleet import Fleet, Origin, deploy_by_hand, detail, git, statuses
@@ -203,41 +202,6 @@ def test_a_malformed_inventory_exits_2_naming_file_and_key(deployed):
     assert done.returncode == 2
     assert "test.yml: keep_releases:" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-
-
-def test_containers_are_read_from_compose_through_the_host_shell(
-    tmp_path, sshd_servers, postgres_server
-):
-    """A ``docker`` on the host's PATH prints captured ``compose ps`` output."""
-    fixtures = os.path.join(os.path.dirname(__file__), "fixtures", "compose")
-    results = {}
-    for capture, expected in [("array-v2.json", "pass"), ("lines-v2.26-unhealthy.json", "fail")]:
-        bin_dir = tmp_path / capture / "bin"
-        bin_dir.mkdir(parents=True)
-        docker = bin_dir / "docker"
-        docker.write_text(f"#!/bin/sh\ncat {os.path.join(fixtures, capture)}\n")
-        docker.chmod(0o755)
-        server = sshd_servers.start("127.0.0.6", extra=(f"SetEnv PATH={bin_dir}:/usr/bin:/bin",))
-        origin = Origin(tmp_path / capture)
-        fleet = Fleet(
-            tmp_path / capture,
-            origin,
-            [server],
-            "sqlite:///unused.sqlite3",
-            containers=["db", "worker", "web"] if expected == "fail" else ["db"],
-        )
-        fleet.trust()
-        deploy_by_hand(origin, fleet.deploy_to[0])
-        code, report = fleet.predeploy()
-        server.stop()
-        results[capture] = (
-            statuses(report)["127.0.0.6"]["containers"],
-            detail(report, "127.0.0.6", "containers"),
-        )
-    assert results["array-v2.json"] == ("pass", "db running")
-    status, text = results["lines-v2.26-unhealthy.json"]
-    assert status == "fail"
-    assert "worker exited (exit code 1)" in text and "web unhealthy" in text
 
 
 def test_the_override_is_recorded_once_there_is_a_history(deployed):

@@ -1,7 +1,8 @@
 """Read ``docker compose ps --format json`` (or podman's): both shapes Compose has printed.
 
 Compose v2 before 2.21 prints one JSON array; later releases print one object
-per line. Fields used: Service, State, Health, ExitCode.
+per line. Fields used: Service, State, Health, ExitCode, and Labels to leave out one-off
+containers (``docker compose run``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ def parse_ps(output: str) -> list[Container]:
             rows = [json.loads(lines[i]) for i in starts]
     except json.JSONDecodeError as error:
         raise UnreadableOutput(f"not compose ps JSON: {error}") from None
-    return [_container(row) for row in rows if isinstance(row, dict)]
+    return [_container(row) for row in rows if isinstance(row, dict) and not _one_off(row)]
+
+
+def _one_off(row: dict) -> bool:
+    """A ``docker compose run`` container (a deploy's manage.py, say): not a service's own."""
+    labels = row.get("Labels")
+    return isinstance(labels, str) and "com.docker.compose.oneoff=True" in labels.split(",")
 
 
 def _container(row: dict) -> Container:

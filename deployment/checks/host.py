@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..remote import compose as compose_commands
 from ..remote.round_trip import Section
 from . import containers as compose
 from .check import FAIL, NOTHING_DEPLOYED, PASS, SKIP, WARN, Check, Facts, last_line
@@ -32,7 +33,13 @@ def containers(facts: Facts) -> Check:
     except compose.UnreadableOutput as error:
         return Check("containers", FAIL, str(error))
     status, detail = compose.assess(facts.containers, found)
-    return Check("containers", status, detail)
+    return Check("containers", status, detail + _image(facts.sections.get("image")))
+
+
+def _image(answer: Section | None) -> str:
+    """`` (image NAME, ID)`` of a Compose release's live image, when the host told it."""
+    found = compose_commands.parse_image(answer.output) if answer and answer.ok else None
+    return f" (image {found[0]}, {found[1][:19]})" if found else ""
 
 
 def disk_space(facts: Facts) -> Check:

@@ -105,7 +105,11 @@ def _ask(environment, spec, host, promoted) -> Facts:
     layout = Layout(spec.deploy_to)
     primary = spec.name == environment.primary.name
     questions = shell_questions(
-        layout, environment.repository, environment.branch, bool(environment.containers)
+        layout,
+        environment.repository,
+        environment.branch,
+        bool(environment.services),
+        environment.compose,
     )
     if primary:
         questions.append(django_question(layout, environment.managed))
@@ -116,7 +120,7 @@ def _ask(environment, spec, host, promoted) -> Facts:
         sections=sections,
         branch=environment.branch,
         repository=environment.repository,
-        containers=tuple(environment.containers),
+        containers=environment.services,
         primary=primary,
         primary_name=environment.primary.name,
         django=django,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from ..layout import Layout
 from ..releases.git import END, git
 from ..releases.mirror import remote_url
+from ..remote import compose as compose_commands
 from ..remote import django
 from ..remote.commands import Substitute, either, in_dir, quiet
 from ..remote.round_trip import Question
 
 
-def shell_questions(layout: Layout, repository: str, branch: str, containers: bool):
-    """What every host answers from its shell."""
+def shell_questions(layout: Layout, repository: str, branch: str, containers: bool, compose=None):
+    """What every host answers from its shell (of a Compose release: its project's
+    containers and the live release's image)."""
     current = layout.current
     head = git("-C", current, "rev-parse", "HEAD")
     questions = [
@@ -31,7 +33,10 @@ def shell_questions(layout: Layout, repository: str, branch: str, containers: bo
         Question("disk", either(["df", "-P", "-B1", layout.deploy_to], ["df", "-P", "-B1", "/"])),
         Question("lock", quiet(["cat", layout.lock + "/info.json"])),
     ]
-    if containers:
+    if compose is not None:
+        questions.append(Question("containers", in_dir(current, compose_commands.ps(compose))))
+        questions.append(Question("image", in_dir(current, compose_commands.image(compose))))
+    elif containers:
         compose_ps = either(
             ["docker", "compose", "ps", "--all", "--format", "json"],
             ["podman", "compose", "ps", "--format", "json"],

@@ -8,7 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from deployment.inventory.schema import HealthcheckEntry, HostEntry, InventoryFile, NotifyEntry
+from deployment.inventory.schema import (
+    ComposeEntry,
+    HealthcheckEntry,
+    HostEntry,
+    InventoryFile,
+    NotifyEntry,
+)
 
 # Which model a mapping is, by the last key above it (None: the top of the file).
 _MODELS: dict[str | None, type[BaseModel]] = {
@@ -16,6 +22,7 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "hosts": HostEntry,
     "healthcheck": HealthcheckEntry,
     "notify": NotifyEntry,
+    "compose": ComposeEntry,
 }
 
 

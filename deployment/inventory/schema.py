@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from deployment.inventory.spec import (
     CHECK_NAMES,
     EVENT_NAMES,
     HOOK_PHASES,
+    Compose,
     Environment,
     Healthcheck,
     HostSpec,
@@ -129,6 +131,31 @@ HookPhase = Annotated[str, AfterValidator(_known(HOOK_PHASES, "a hook phase"))]
 EventName = Annotated[str, AfterValidator(_known(EVENT_NAMES, "a history event"))]
 
 
+def _named(pattern: str, rule: str):
+    def named(name: str) -> str:
+        if not re.fullmatch(pattern, name):
+            raise ValueError(f"{name!r} is not a Compose {rule}")
+        return name
+
+    return named
+
+
+ProjectName = Annotated[
+    Text,
+    AfterValidator(_named(r"[a-z0-9][a-z0-9_-]*", "project name (a-z, 0-9, - and _)")),
+]
+ServiceName = Annotated[
+    Text,
+    AfterValidator(_named(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", "service name (letters, 0-9, ., -, _)")),
+]
+
+
+class ComposeEntry(_Strict):
+    file: Annotated[Text, AfterValidator(_inside_release)] = "compose.yaml"
+    service: ServiceName = "web"
+    project: ProjectName
+
+
 class NotifyEntry(_Strict):
     url: HttpUrl
     events: Annotated[list[EventName], Field(min_length=1)] = list(EVENT_NAMES)
@@ -164,6 +191,7 @@ class InventoryFile(_Strict):
     checks: dict[CheckName, Literal[False]] = {}
     hooks: dict[HookPhase, Texts] = {}
     notify: NotifyEntry | None = None
+    compose: ComposeEntry | None = None
 
     @field_validator("hosts")
     @classmethod
@@ -245,6 +273,7 @@ class InventoryFile(_Strict):
             lock_timeout=float(self.lock_timeout),
             lock_retries=self.lock_retries,
             rehearsal_database=self.rehearsal_database,
+            compose=_compose(self.compose),
             protected=protected_by_default(name) if self.protected is None else self.protected,
             warnings=secret_warnings(
                 self.manage,
@@ -270,6 +299,10 @@ class InventoryFile(_Strict):
             )
             for name, entry in zip(names, self.hosts, strict=True)
         )
+
+
+def _compose(entry: ComposeEntry | None) -> Compose | None:
+    return Compose(entry.file, entry.service, entry.project) if entry else None
 
 
 def _notify(entry: NotifyEntry | None) -> Notify | None:

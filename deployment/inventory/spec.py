@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,14 +17,32 @@ PASSWORD_IN_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@", re.I)
 
 
 @dataclass(frozen=True)
+class Compose:
+    """The release is a Docker Compose project (the inventory's ``compose``): ``file`` in the
+    release folder, the ``service`` whose image runs manage.py, the ``project`` name. Each
+    release builds its own image of the service, ``<project>-<service>:<release>``."""
+
+    file: str
+    service: str
+    project: str
+
+    def image(self, release: str) -> str:
+        """The service's image of ``release``."""
+        return f"{self.project}-{self.service}:{release}"
+
+
+@dataclass(frozen=True)
 class Manage:
     """How to run manage.py in a release: the inventory's fragment, and the environment file
-    (relative to deploy_to) whose KEY=VALUE lines it runs with."""
+    (relative to deploy_to) whose KEY=VALUE lines it runs with. With ``compose``, it runs in a
+    one-off container of the release's image, ``backups`` (the primary's) mounted in it."""
 
     text: str
     env_file: str | None = None
     lock_timeout: float = 5.0  # seconds a migration's statement waits for a lock; 0: forever
     lock_retries: int = 3  # retries of a migration that gave up waiting
+    compose: Compose | None = None
+    backups: str | None = None
 
     def migrate_options(self) -> tuple[str, ...]:
         """``locked_migrate``'s options for the lock limits."""
@@ -154,6 +173,7 @@ class Environment:
     lock_timeout: float = 5.0  # seconds; 0: migrations wait for their locks as long as it takes
     lock_retries: int = 3
     rehearsal_database: str | None = None  # where the rehearsal runs; None: a scratch database
+    compose: Compose | None = None  # the release is a Docker Compose project
 
     def workers(self, count: int | None = None) -> int:
         """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""
@@ -162,7 +182,23 @@ class Environment:
     @property
     def managed(self) -> Manage:
         """``manage`` with the environment file it runs with."""
-        return Manage(self.manage, self.env_file, self.lock_timeout, self.lock_retries)
+        backups = posixpath.join(self.primary.deploy_to, "backups")
+        return Manage(
+            self.manage,
+            self.env_file,
+            self.lock_timeout,
+            self.lock_retries,
+            self.compose,
+            backups if self.compose else None,
+        )
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The Compose services the containers check expects: ``containers``, or the
+        release's own service when the release is a Compose project."""
+        if self.containers or self.compose is None:
+            return self.containers
+        return (self.compose.service,)
 
     def matching(self, host: str) -> tuple[HostSpec, ...]:
         """The hosts whose name or ``host`` is ``host`` (as given to ``fab -H``)."""

@@ -52,6 +52,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     rehearsal: rehearsals.Rehearsal | None = None
     drift: str | None = None  # the checks' schema failures, until the rehearsal repairs them
     backup: dict | None = None  # the backup's manifest
+    image: tuple[str, str] | None = None  # a Compose release's image on the primary: name, id
     applied: list[str] = field(default_factory=list)
     reversed: list[str] = field(default_factory=list)
     switched: list[str] = field(default_factory=list)

@@ -27,6 +27,7 @@ def event(deployment: Deployment, kind, outcome, durations, message=None) -> his
         migrations=history.Migrations(tuple(deployment.applied), tuple(deployment.reversed)),
         durations_ms=durations,
         message=message,
+        image=" ".join(deployment.image) if deployment.image else None,
     )
 
 
@@ -37,6 +38,7 @@ def meta(deployment: Deployment) -> dict:
         "commit": deployment.release.commit,
         "state": deployment.plan.state_after if deployment.plan else {},
         "backup": deployment.backup_id,
+        **({"image": " ".join(deployment.image)} if deployment.image else {}),
     }
 
 
@@ -55,7 +57,8 @@ def success(deployment: Deployment, durations: dict) -> None:
         before = deployment.listings[name]
         after = Listing((*before.releases, release.name), release.name)
         backups = env.keep_backups if host is primary else None
-        prune.tidy(host, deployment.layout(name), after, env.keep_releases, protected, backups)
+        folders = deployment.layout(name)
+        prune.tidy(host, folders, after, env.keep_releases, protected, backups, env.compose)
 
     deployment.each(tidy)
 

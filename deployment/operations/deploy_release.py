@@ -11,6 +11,7 @@ from ..checks import promotion_gate as promotion
 from ..errors import DeployError, UsageError
 from ..releases import mirror, worktree
 from ..releases.worktree import Release
+from ..remote import compose as compose_commands
 from ..remote.run import checked
 
 
@@ -63,9 +64,11 @@ class ReleaseSteps:
             path, commands = layout.release(self.release.name), env.hooks.get("before_build", ())
             hook = hooks.steps("before_build", commands, path, self.moment(name), env.env_file)
             script = worktree.create_and_build(
-                layout, self.release, env.shared, env.build, env.env_file, hook
+                layout, self.release, env.shared, env.build, env.env_file, hook, env.compose
             )
-            checked(host, script, "creating the release")
+            output = checked(host, script, "creating the release")
+            if host is self.primary and env.compose is not None:
+                self.image = compose_commands.parse_image(output)
 
         self.each(create)
 
@@ -75,7 +78,13 @@ class ReleaseSteps:
         env, layout = self.environment, self.primary_layout
         self.preview = layout.preview(secrets.token_hex(4))
         script = worktree.preview(
-            layout, self.preview, self.release.commit, env.shared, env.build, env.env_file
+            layout,
+            self.preview,
+            self.release.commit,
+            env.shared,
+            env.build,
+            env.env_file,
+            env.compose,
         )
         checked(self.primary, script, "preparing a preview of the release")
 
@@ -103,7 +112,7 @@ class ReleaseSteps:
 
     def remove_preview(self) -> None:
         if self.preview is not None:
-            self.primary.run(worktree.remove_preview(self.preview))
+            self.primary.run(worktree.remove_preview(self.preview, self.environment.compose))
             self.preview = None
 
     def remove_release(self) -> None:
@@ -111,7 +120,9 @@ class ReleaseSteps:
             return
         self.each(
             lambda name, host: (
-                host.run(worktree.remove(self.layout(name), self.release.name))
+                host.run(
+                    worktree.remove(self.layout(name), self.release.name, self.environment.compose)
+                )
                 if name not in self.switched
                 else None
             )

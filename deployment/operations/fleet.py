@@ -58,5 +58,7 @@ class OnHosts:
         spec, host = self.spec(name), self.hosts[name]
         healthcheck = spec.healthcheck if check else None
         restart = self.environment.restart
-        env_file = self.environment.env_file
-        live.go(host, self.layout(name), release, restart, healthcheck, switched, name, env_file)
+        env, layout = self.environment, self.layout(name)
+        live.go(
+            host, layout, release, restart, healthcheck, switched, name, env.env_file, env.compose
+        )

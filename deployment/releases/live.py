@@ -7,8 +7,10 @@ the switch happened, which decides what must be switched back when a later part 
 from __future__ import annotations
 
 from ..errors import RemoteCommandFailed
+from ..inventory.spec import Compose
 from ..layout import Layout
-from ..remote.commands import Command, in_order
+from ..remote import compose as compose_commands
+from ..remote.commands import Command, in_dir, in_order, with_env_file
 from ..remote.run import checked
 from . import health
 from .worktree import in_current, label, switch
@@ -17,11 +19,24 @@ SWITCHING = "switching"
 
 
 def script(
-    layout: Layout, release: str, restart: tuple[str, ...], healthcheck=None, env_file=None
+    layout: Layout,
+    release: str,
+    restart: tuple[str, ...],
+    healthcheck=None,
+    env_file=None,
+    compose: Compose | None = None,
 ) -> Command:
-    """Switch to ``release``, run each restart command in ``current``, then the health check."""
+    """Switch to ``release``; a Compose release's containers up (health checks passed); each
+    restart command in ``current``; then the health check."""
     steps = [(SWITCHING, switch(layout, release))]
-    steps += [(f"restart `{label(command)}`", in_current(layout, command)) for command in restart]
+    if compose is not None:
+        wait = healthcheck.timeout if healthcheck is not None else None
+        up = in_dir(layout.current, with_env_file(env_file, compose_commands.up(compose, wait)))
+        steps.append(("docker compose up", up))
+    steps += [
+        (f"restart `{label(command)}`", in_current(layout, command, env_file))
+        for command in restart
+    ]
     if healthcheck is not None:
         steps.append(("health check", health.check(healthcheck.url, healthcheck.timeout)))
     return in_order(*steps)
@@ -36,6 +51,7 @@ def go(
     switched: list,
     name: str,
     env_file=None,
+    compose: Compose | None = None,
 ):
     """Run ``script`` on ``host``; ``name`` joins ``switched`` unless the switch itself failed.
 
@@ -43,7 +59,8 @@ def go(
     back is safe either way.
     """
     try:
-        checked(host, script(layout, release, restart, healthcheck, env_file), "going live")
+        steps = script(layout, release, restart, healthcheck, env_file, compose)
+        checked(host, steps, "going live")
     except RemoteCommandFailed as error:
         if error.step != SWITCHING:
             switched.append(name)

@@ -7,11 +7,20 @@ from ..remote.commands import Command, each, script
 from .worktree import Listing, remove, to_prune
 
 
-def tidy(host, layout: Layout, listing: Listing, keep: int, protected: set[str], backups=None):
+def tidy(
+    host,
+    layout: Layout,
+    listing: Listing,
+    keep: int,
+    protected: set[str],
+    backups=None,
+    compose=None,
+):
     """One round trip: the oldest releases beyond ``keep`` removed (never one in ``protected``
-    or the current one) and, with ``backups`` (a number to keep), the oldest backups."""
+    or the current one), with their images for a Compose release, and, with ``backups`` (a
+    number to keep), the oldest backups."""
     names = to_prune(listing, keep, protected | {listing.current or ""})
-    commands = [remove(layout, name) for name in names]
+    commands = [remove(layout, name, compose) for name in names]
     if backups is not None:
         commands += prune_backups(layout, backups)
     if commands:

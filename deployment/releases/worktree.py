@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..errors import UsageError
+from ..inventory.spec import Compose
 from ..layout import Layout
+from ..remote import compose as compose_commands
 from ..remote.commands import (
     Command,
     Fragment,
     all_of,
+    each,
     either,
     in_dir,
     in_order,
     pipe,
+    quiet,
     script,
     with_env_file,
 )
@@ -61,34 +65,47 @@ def create_and_build(
     build: tuple[str, ...],
     env_file: str | None = None,
     before_build: tuple[tuple[str, Command], ...] = (),
+    compose: Compose | None = None,
 ) -> Command:
     """The release created, then the ``before_build`` steps (hooks), then each inventory
     build command (a shell fragment, as written, with the environment file's values) in its
-    folder, in one script that names the step that failed."""
+    folder, then (a Compose release) its images, in one script that names the step that
+    failed."""
     path = layout.release(release.name)
     steps = [("creating the release", create(layout, release, shared)), *before_build]
-    return in_order(*steps, *_builds(path, build, env_file))
+    return in_order(*steps, *_builds(path, build, env_file, compose))
 
 
-def _builds(path: str, build: tuple[str, ...], env_file: str | None) -> list[tuple[str, Command]]:
-    return [
+def _builds(path: str, build, env_file: str | None, compose: Compose | None):
+    steps: list[tuple[str, Command]] = [
         (f"build `{label(command)}`", in_dir(path, with_env_file(env_file, Fragment(command))))
         for command in build
     ]
+    if compose is not None:
+        images = with_env_file(env_file, compose_commands.build(compose))
+        steps.append(("docker compose build", in_dir(path, images)))
+        steps.append(("the release's image", in_dir(path, compose_commands.image(compose))))
+    return steps
 
 
-def preview(layout: Layout, path: str, commit: str, shared, build, env_file=None) -> Command:
+def preview(
+    layout: Layout, path: str, commit: str, shared, build, env_file=None, compose=None
+) -> Command:
     """For --dry-run: ``commit`` exported to ``path`` (no worktree registered in the mirror,
     nothing created in ``shared``), the shared entries linked in, built. ``remove_preview``
     deletes it."""
     archive = git("--git-dir", layout.repo, "archive", END, commit)
     export = pipe(archive, ["tar", "-x", "-C", path])
     copy = all_of(["mkdir", "-p", path], export, *_links(layout, path, shared, False))
-    return in_order(("exporting the release", copy), *_builds(path, build, env_file))
+    return in_order(("exporting the release", copy), *_builds(path, build, env_file, compose))
 
 
-def remove_preview(path: str) -> Command:
-    return ["rm", "-rf", path]
+def remove_preview(path: str, compose: Compose | None = None) -> Command:
+    """The preview's folder gone (and, of a Compose release, its image)."""
+    folder = ["rm", "-rf", path]
+    if compose is None:
+        return folder
+    return each(quiet(in_dir(path, compose_commands.remove_image(compose))), folder)
 
 
 def label(command: str) -> str:
@@ -111,15 +128,20 @@ def switch(layout: Layout, release_name: str) -> Command:
     )
 
 
-def remove(layout: Layout, release_name: str) -> Command:
+def remove(layout: Layout, release_name: str, compose: Compose | None = None) -> Command:
+    """The release's folder gone from the mirror's worktrees (and, of a Compose release, the
+    service's image of it)."""
     path = layout.release(release_name)
-    return all_of(
+    folder = all_of(
         either(
             git("-C", layout.repo, "worktree", "remove", "--force", END, path),
             ["rm", "-rf", path],
         ),
         git("-C", layout.repo, "worktree", "prune"),
     )
+    if compose is None:
+        return folder
+    return each(quiet(in_dir(path, compose_commands.remove_image(compose))), folder)
 
 
 def listing(layout: Layout, commits: bool = False) -> Command:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 
 from ..errors import RemoteCommandFailed
-from . import detached
+from . import compose, detached
 from .commands import fragment, in_dir, with_env_file
 
 
-def command(release_path: str, manage, *args: str):
+def command(release_path: str, manage, *args: str, tty: bool = False):
     """``cd RELEASE && <manage> ARGS``: ``manage`` is the inventory's shell fragment, as written
-    (a ``Manage``: with its environment file sourced first; or the bare text)."""
-    text, env_file = (manage, None) if isinstance(manage, str) else (manage.text, manage.env_file)
-    return in_dir(release_path, with_env_file(env_file, fragment(text, *args)))
+    (a ``Manage``: with its environment file sourced first; or the bare text). For a Compose
+    release, it runs in a one-off container of the release's image (a terminal with ``tty``)."""
+    if isinstance(manage, str):
+        return in_dir(release_path, fragment(manage, *args))
+    if manage.compose is not None:
+        run = compose.manage(manage.compose, manage.backups, manage.text, *args, tty=tty)
+    else:
+        run = fragment(manage.text, *args)
+    return in_dir(release_path, with_env_file(manage.env_file, run))
 
 
 def run_json(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import history, journal, lock
 from ..errors import ConnectionFailed
@@ -19,7 +19,9 @@ from ..journal import Journal
 from ..layout import Layout
 from ..releases import records
 from ..releases.worktree import listing, parse_listing
+from ..remote import compose as compose_commands
 from ..remote import detached, documents
+from ..remote.commands import in_dir
 from ..remote.round_trip import Question, ask, new_marker
 
 
@@ -31,6 +33,7 @@ class HostState:
     releases: dict[str, str | None] = field(default_factory=dict)
     current: str | None = None
     error: str | None = None  # could not connect
+    image: str | None = None  # a Compose release's live image: ``NAME ID``
 
     @property
     def commit(self) -> str | None:
@@ -97,11 +100,17 @@ def gather(environment, connect, want: str) -> tuple[list[HostState], Primary]:
 def _ask(environment, spec, host, want: str, extra: dict) -> HostState:
     layout, marker = Layout(spec.deploy_to), new_marker()
     questions = [Question("host", host_command(layout))]
+    if environment.compose is not None:
+        image = compose_commands.image(environment.compose)
+        questions.append(Question("image", in_dir(layout.current, image)))
     is_primary = spec.name == environment.primary.name
     if is_primary:
         questions += primary_questions(layout, want, marker)
     sections = ask(host, questions, marker)
     state = parse_host(spec.name, _output(sections, "host"))
+    image = compose_commands.parse_image(_output(sections, "image"))
+    if image is not None:
+        state = replace(state, image=" ".join(image))
     if is_primary:
         extra[spec.name] = _primary(spec.name, sections, marker)
     return state

@@ -32,6 +32,7 @@ def _host_releases(state: HostState, bad: set[str], records: dict) -> dict:
                 "bad": name in bad,
                 "migrations": record.get("state"),
                 "backup": record.get("backup"),
+                **({"image": record["image"]} if record.get("image") else {}),
             }
         )
     return {"host": state.host, "current": state.current, "error": state.error, "releases": entries}
@@ -48,7 +49,13 @@ def status_report(env: str, states: list[HostState], primary: Primary) -> dict:
         "journal": primary.journal.as_json() if primary.journal else None,
         "running": list(primary.running),
         "hosts": [
-            {"host": s.host, "current": s.current, "commit": s.commit, "error": s.error}
+            {
+                "host": s.host,
+                "current": s.current,
+                "commit": s.commit,
+                "error": s.error,
+                **({"image": s.image} if s.image else {}),
+            }
             for s in states
         ],
         "lock": None if primary.lock is None else _lock(primary.lock),

@@ -1,11 +1,11 @@
 """Images for the throwaway dockerd, made on this machine: there is no image registry.
 
-The base image is ``debootstrap --variant=minbase`` of the host's Debian release with python3
-and python3-venv, from the mirror apt is configured with, tarred and ``docker import``-ed. The
-tarball is cached in the system temp folder under a key of everything that went into it, so
-only a machine's first run pays for debootstrap. The example project's requirements come as a
-wheelhouse (``pip download`` for the image's Python, through pip's own configuration), cached
-the same way.
+The base image is ``debootstrap --variant=minbase`` of the host's Debian release with python3,
+python3-venv and postgresql-client, from the mirror apt is configured with, tarred and
+``docker import``-ed. The tarball is cached in the system temp folder under a key of everything
+that went into it, so only a machine's first run pays for debootstrap. The example project's
+requirements come as a wheelhouse (``pip download`` for the image's Python, through pip's own
+configuration), cached the same way.
 
     image = import_base_image(docker_server)   # BaseImage("schema-safety-base:bookworm", ...)
     context = cms_build_context(folder, wheelhouse(CMS_REQUIREMENTS, image))
@@ -29,9 +29,10 @@ from pathlib import Path
 from .base import ServerError, find_program, log_tail
 from .dockerd import DockerServer, unmount_below
 
-RECIPE = 1  # bump when the steps below change what goes into the base image
+RECIPE = 2  # bump when the steps below change what goes into the base image
 VARIANT = "minbase"
-PACKAGES = ("python3", "python3-venv")
+# pg_dump and psql: a Compose release's backups and rehearsals run in its image.
+PACKAGES = ("python3", "python3-venv", "postgresql-client")
 IMAGE_NAME = "schema-safety-base"
 
 REPOSITORY = Path(__file__).resolve().parents[2]

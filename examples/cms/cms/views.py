@@ -1,23 +1,27 @@
 """Project-level views: the health check and what release answers."""
 
+import os
 from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 # The project's folder: on a deployed host, a release folder named <stamp>-<sha7>.
 PROJECT = Path(__file__).resolve().parent.parent
+# The release serving: the folder's name, or in a container of a Compose release (whose
+# folder is the image's) the release its image was built for (compose.yaml passes it on).
+RELEASE = os.environ.get("CMS_RELEASE") or PROJECT.name
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness probe for the deploy health check: 200 "ok", the release in X-Release."""
     response = HttpResponse("ok", content_type="text/plain")
-    response["X-Release"] = PROJECT.name
+    response["X-Release"] = RELEASE
     return response
 
 
 def version(request: HttpRequest) -> JsonResponse:
     """The release folder serving this request and the git commit it was made from."""
-    return JsonResponse({"release": PROJECT.name, "commit": _commit(PROJECT)})
+    return JsonResponse({"release": RELEASE, "commit": _commit(PROJECT)})
 
 
 def _commit(folder: Path) -> str | None:
