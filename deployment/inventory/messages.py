@@ -10,6 +10,7 @@ from pydantic_core import ErrorDetails
 
 from deployment.inventory.schema import (
     ComposeEntry,
+    GoLiveEntry,
     HealthcheckEntry,
     HostEntry,
     InventoryFile,
@@ -23,6 +24,7 @@ _MODELS: dict[str | None, type[BaseModel]] = {
     "healthcheck": HealthcheckEntry,
     "notify": NotifyEntry,
     "compose": ComposeEntry,
+    "go_live": GoLiveEntry,
 }
 
 

@@ -31,6 +31,7 @@ from deployment.inventory.spec import (
     HOOK_PHASES,
     Compose,
     Environment,
+    GoLive,
     Healthcheck,
     HostSpec,
     Notify,
@@ -156,6 +157,20 @@ class ComposeEntry(_Strict):
     project: ProjectName
 
 
+def _batch(value: Any) -> Any:
+    """A number of hosts (>= 1) or a percentage of them (``"25%"``)."""
+    number = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if not number and not (isinstance(value, str) and re.fullmatch(r"[1-9][0-9]?%|100%", value)):
+        raise ValueError("must be a number of hosts (1 or more), or a percentage from 1% to 100%")
+    return value
+
+
+class GoLiveEntry(_Strict):
+    canary: Annotated[int, Field(ge=0)] = 0
+    batch: Annotated[int | str | None, BeforeValidator(_batch)] = None
+    max_failures: Annotated[int, Field(ge=0)] = 0
+
+
 class NotifyEntry(_Strict):
     url: HttpUrl
     events: Annotated[list[EventName], Field(min_length=1)] = list(EVENT_NAMES)
@@ -192,6 +207,7 @@ class InventoryFile(_Strict):
     hooks: dict[HookPhase, Texts] = {}
     notify: NotifyEntry | None = None
     compose: ComposeEntry | None = None
+    go_live: GoLiveEntry = GoLiveEntry()
 
     @field_validator("hosts")
     @classmethod
@@ -274,6 +290,7 @@ class InventoryFile(_Strict):
             lock_retries=self.lock_retries,
             rehearsal_database=self.rehearsal_database,
             compose=_compose(self.compose),
+            go_live=GoLive(self.go_live.canary, self.go_live.batch, self.go_live.max_failures),
             protected=protected_by_default(name) if self.protected is None else self.protected,
             warnings=secret_warnings(
                 self.manage,

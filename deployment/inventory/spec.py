@@ -32,6 +32,34 @@ class Compose:
 
 
 @dataclass(frozen=True)
+class GoLive:
+    """How the new release goes live (the inventory's ``go_live``): ``canary`` hosts first,
+    then batches of ``batch`` hosts (a number, or ``"N%"`` of the hosts; None: all the rest at
+    once), each switched, restarted and health-checked before the next starts. Up to
+    ``max_failures`` hosts may fail their restart or health check (they stay on the new
+    release with the others); one more, or a host that could not switch, and every host that
+    switched goes back."""
+
+    canary: int = 0
+    batch: int | str | None = None
+    max_failures: int = 0
+
+    def waves(self, hosts: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """``hosts`` (in inventory order) in the order they go live, a wave at a time."""
+        canary, rest = hosts[: self.canary], hosts[self.canary :]
+        size = self.batch_size(len(hosts))
+        batches = [rest[i : i + size] for i in range(0, len(rest), size)] if rest else []
+        return [wave for wave in (canary, *batches) if wave]
+
+    def batch_size(self, count: int) -> int:
+        if self.batch is None:
+            return max(count, 1)
+        if isinstance(self.batch, str):  # "N%" of the hosts, rounded up
+            return max(1, -(-count * int(self.batch[:-1]) // 100))
+        return self.batch
+
+
+@dataclass(frozen=True)
 class Manage:
     """How to run manage.py in a release: the inventory's fragment, and the environment file
     (relative to deploy_to) whose KEY=VALUE lines it runs with. With ``compose``, it runs in a
@@ -174,6 +202,7 @@ class Environment:
     lock_retries: int = 3
     rehearsal_database: str | None = None  # where the rehearsal runs; None: a scratch database
     compose: Compose | None = None  # the release is a Docker Compose project
+    go_live: GoLive = GoLive()  # default: every host at once, no failure tolerated
 
     def workers(self, count: int | None = None) -> int:
         """Threads for work on ``count`` hosts (default: all of them), at most ``parallel``."""

@@ -60,6 +60,7 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
     preview: str | None = None  # --dry-run's throwaway copy of the release, on the primary
     blocked: str | None = None  # --dry-run: why the real deploy would stop at the plan
     warnings: list[str] = field(default_factory=list)  # hooks that failed after the fact
+    tolerated: str | None = None  # hosts whose go-live failed within go_live.max_failures
 
     @property
     def previous(self) -> dict[str, str | None]:
@@ -196,8 +197,25 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             raise NotConfirmed("not confirmed: nothing was changed")
 
     def go_live(self) -> None:
-        """Every host switched, restarted and health-checked, in parallel, one round trip each."""
-        self.each(lambda name, host: self.put_live(name, self.release.name, self.switched))
+        """Every host switched, restarted and health-checked, one round trip each: all at once,
+        or wave after wave (``go_live``: canary hosts, then batches). Past ``max_failures``, or
+        when a host could not switch, the step fails and its undo puts every switched host
+        back; failures within it leave those hosts on the new release, with a warning."""
+        rollout, failed = self.environment.go_live, {}
+        for wave in rollout.waves(tuple(self.hosts)):
+            failed |= self.each_caught(
+                wave, lambda name, host: self.put_live(name, self.release.name, self.switched)
+            )
+            unswitched = [name for name in failed if name not in self.switched]
+            if unswitched or len(failed) > rollout.max_failures:
+                raise going_live_failed(failed, rollout.max_failures)
+        if failed:
+            listed = "; ".join(f"{name}: {error}" for name, error in failed.items())
+            self.tolerated = (
+                f"go live failed on {len(failed)} host(s), within go_live.max_failures "
+                f"({rollout.max_failures}); they serve {self.release.name} too: {listed}"
+            )
+            self.warnings.append(self.tolerated)
 
     def go_back(self) -> None:
         """Switch every host that switched back to its previous release (and restart it).
@@ -236,3 +254,12 @@ class Deployment(ReleaseSteps, DatabaseSteps, OnHosts):
             backup=self.backup_id,
             rehearsal=rehearsals.lines(self.rehearsal),
         )
+
+
+def going_live_failed(failed: dict[str, DeployError], tolerated: int) -> DeployError:
+    """The go-live step's error: the one host's, or every failed host's."""
+    errors = list(failed.values())
+    if len(errors) == 1:
+        return errors[0]
+    listed = "; ".join(str(error) for error in errors)
+    return DeployError(f"go live failed on {len(errors)} hosts (tolerated: {tolerated}): {listed}")

@@ -46,7 +46,10 @@ def success(deployment: Deployment, durations: dict) -> None:
     """Two round trips on the primary (record; tidy), one on each other host (tidy)."""
     primary, env, release = deployment.primary, deployment.environment, deployment.release
     layout = deployment.primary_layout
-    said = "; ".join(filter(None, (moved(deployment), unrehearsed(deployment)))) or None
+    said = (
+        "; ".join(filter(None, (moved(deployment), unrehearsed(deployment), deployment.tolerated)))
+        or None
+    )
     recorded = records.record_deploy(
         primary, layout, meta(deployment), event(deployment, "deploy", "success", durations, said)
     )

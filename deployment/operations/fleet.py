@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ..errors import ConnectionFailed, DeployError, RemoteCommandFailed
 from ..hosts import Host
 from ..inventory import Environment, HostSpec
 from ..layout import Layout
@@ -52,6 +53,22 @@ class OnHosts:
         """``action(name, host)`` on every host in parallel; the first error is raised."""
         with ThreadPoolExecutor(max_workers=self.environment.workers(len(self.hosts))) as pool:
             return list(pool.map(lambda item: action(*item), self.hosts.items()))
+
+    def each_caught(self, names, action) -> dict[str, DeployError]:
+        """``action(name, host)`` on the hosts ``names`` in parallel, every one tried; the
+        hosts where a command failed or the connection did, with their errors (any other
+        error is raised once all have ended)."""
+
+        def attempt(name):
+            try:
+                action(name, self.hosts[name])
+            except (RemoteCommandFailed, ConnectionFailed) as error:
+                return name, error
+            return name, None
+
+        with ThreadPoolExecutor(max_workers=self.environment.workers(len(names))) as pool:
+            outcomes = list(pool.map(attempt, names))
+        return {name: error for name, error in outcomes if error is not None}
 
     def put_live(self, name: str, release: str, switched: list, check: bool = True) -> None:
         """``release`` live on host ``name`` (``live.go``), health-checked when ``check``."""
