@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from deployment.errors import InventoryError, UsageError
+from deployment.inventory import ansible
 from deployment.inventory.messages import one_line
 from deployment.inventory.schema import InventoryFile
 from deployment.inventory.spec import LOCAL, Environment, Healthcheck, HostSpec
@@ -71,7 +72,10 @@ def read(file: Path, known: list[str] | None = None) -> Environment:
 
     ``known`` (default: the files next to it) are the names ``promote_from`` may use.
     """
-    data = parse(file)
+    try:
+        data = ansible.expand(parse(file), file.parent)
+    except ansible.AnsibleInventoryError as exc:
+        raise InventoryError(f"{label(file)}: hosts_from: {exc}") from None
     context = {"env": file.stem, "environments": known or environments(file.parent)}
     try:
         spec = InventoryFile.model_validate(data, context=context)

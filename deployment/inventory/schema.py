@@ -87,7 +87,9 @@ def _host_entry(value: Any) -> Any:
         return {"host": value}
     if isinstance(value, dict):
         return value
-    raise ValueError("expected a host name or a mapping (host, user, port, deploy_to, healthcheck)")
+    raise ValueError(
+        "expected a host name or a mapping (host, name, user, port, deploy_to, healthcheck)"
+    )
 
 
 def _as_list(value: Any) -> Any:
@@ -111,6 +113,7 @@ class HealthcheckEntry(_Strict):
 
 
 class HostEntry(_Strict):
+    name: Value | None = None  # how reports, primary and -H call it (default: host)
     host: Value
     user: Text | None = None
     port: Port | None = None
@@ -340,6 +343,9 @@ def host_names(hosts: Sequence[HostEntry], port: int | None, deploy_to: str | No
     """Each entry's name: its ``host``, or ``host:port`` / ``host:deploy_to`` where hosts repeat."""
     names = []
     for entry in hosts:
+        if entry.name is not None:
+            names.append(entry.name)
+            continue
         group = [other for other in hosts if other.host == entry.host]
         ports = [other.port or port for other in group]
         folders = [other.deploy_to or deploy_to for other in group]
@@ -351,6 +357,9 @@ def host_names(hosts: Sequence[HostEntry], port: int | None, deploy_to: str | No
             names.append(f"{entry.host}:{entry.deploy_to or deploy_to}")
         else:
             raise ValueError(f"{entry.host} is listed twice with the same port and deploy_to")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"{twice[0]} names two hosts")
     return names
 
 
