@@ -55,8 +55,9 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# A worker per core, each test file whole on one worker (its module fixtures, its order).
 test: lint test-django6
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --dist loadfile
 
 # Every cell of the fault matrix (tests/fault_cases.py), then the matrix printed.
 faults: venv

@@ -28,7 +28,7 @@ def make_demo_runs_the_demo_script() -> None:
 
 
 def make_test_runs_pytest_after_lint() -> None:
-    assert "$(PYTHON) -m pytest" in makefile_target("test")
+    assert "$(PYTHON) -m pytest -n auto --dist loadfile" in makefile_target("test")
     assert re.search(r"^test: lint\b", (ROOT / "Makefile").read_text(), re.M)
 
 

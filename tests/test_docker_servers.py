@@ -37,15 +37,15 @@ def pinned(name: str) -> str:
     raise AssertionError(f"{name} is not pinned in requirements-test.txt")
 
 
-def test_a_dockerd_that_cannot_start_says_why(monkeypatch) -> None:
+def test_a_dockerd_that_cannot_start_says_why(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(dockerd, "DAEMON_OPTIONS", [*dockerd.DAEMON_OPTIONS, "--no-such-flag"])
-    before = set(Path(tempfile.gettempdir()).glob("schema-safety-dockerd-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its own, whatever else runs
 
     with pytest.raises(ServerError, match="dockerd exited") as raised:
         DockerServer.start()
 
     assert "no-such-flag" in str(raised.value)
-    assert set(Path(tempfile.gettempdir()).glob("schema-safety-dockerd-*")) <= before
+    assert list(tmp_path.glob("schema-safety-dockerd-*")) == []
 
 
 def test_a_storage_driver_dockerd_refuses_gives_way_to_the_next(monkeypatch) -> None:

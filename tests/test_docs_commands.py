@@ -20,6 +20,7 @@ import shlex
 
 import docs_incidents as incidents
 import pytest
+import yaml
 from docs_allowed import ALLOWED, allowed
 from docs_blocks import DOCS, ROOT, blocks, fab_task, shown
 from docs_demo import demo_world
@@ -96,12 +97,19 @@ def test_commands_in_the_prose_name_real_tasks_and_options():
 
 
 def test_the_readme_inventory_is_a_valid_inventory(tmp_path):
-    [block] = [b for b in blocks("README.md") if b.language == "yaml"]
+    [block, compose] = [b for b in blocks("README.md") if b.language == "yaml"]
     (tmp_path / "production.yml").write_text("\n".join(block.lines))
     environment = inventory.load("production", tmp_path)
     assert [h.name for h in environment.hosts] == ["web1.example.com", "web2.example.com"]
     assert environment.primary.name == "web1.example.com"
     assert environment.known_hosts == (tmp_path / "known_hosts",)
+
+    # Its Compose variant: the same file, with the keys the README shows changed.
+    variant = {**yaml.safe_load("\n".join(block.lines)), **yaml.safe_load("\n".join(compose.lines))}
+    (tmp_path / "compose.yml").write_text(yaml.safe_dump(variant))
+    environment = inventory.load("compose", tmp_path)
+    assert (environment.compose.project, environment.manage) == ("cms", "python manage.py")
+    assert environment.build == ()
 
 
 def test_a_transcript_matches_line_by_line_in_order():

@@ -6,6 +6,7 @@ the live database untouched and no scratch left behind."""
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -77,13 +78,23 @@ class Database:
 
     def scratches(self) -> list[str]:
         """Scratch databases (or files) left on the server."""
-        if self.vendor == "sqlite":
-            return [p.name for p in Path(tempfile.gettempdir()).glob("schema-safety-rehearsal-*")]
+        if self.vendor == "sqlite":  # in this test's own TMPDIR (private_temp)
+            return [p.name for p in Path(os.environ["TMPDIR"]).glob("schema-safety-rehearsal-*")]
         if self.vendor == "postgresql":
             rows = self.server.execute(None, "SELECT datname FROM pg_database")
         else:
             rows = self.server.execute(None, "SHOW DATABASES")
         return [name for (name,) in rows if "_rehearsal_" in name]
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path, monkeypatch):
+    """The commands' temporary files in a folder of this test's: another test's rehearsal may
+    run beside it (pytest-xdist)."""
+    tempfile.gettempdir()  # this process's own (the servers' folders) is settled first
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
