@@ -64,7 +64,7 @@ faults: venv
 	$(PYTHON) -m pytest tests/test_faults.py -m faults -q
 
 test-django6: $(STAMP6)
-	$(VENV6)/bin/python -m pytest -q $(SCHEMA_SAFETY_TESTS)
+	$(VENV6)/bin/python -m pytest -q -n auto --dist loadfile $(SCHEMA_SAFETY_TESTS)
 
 demo: demo-venv
 	$(PYTHON) scripts/demo.py

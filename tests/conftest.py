@@ -13,7 +13,21 @@ from servers.images import CMS_REQUIREMENTS, BaseImage, import_base_image, wheel
 from servers.sshd import SshdServer, SshdServers
 
 from deployment.hosts import Host, KnownHosts, connect
+from deployment.inventory import ENV_VAR
 from deployment.layout import Layout
+
+# --- an inventory folder ---
+
+
+@pytest.fixture
+def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ``inventory/`` folder, the working directory its parent (for short labels)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    directory = tmp_path / "inventory"
+    directory.mkdir()
+    return directory
+
 
 # --- throwaway database servers ---
 # Started on first use and stopped at the end of the session; see tests/servers/.

@@ -11,7 +11,7 @@ import pytest
 from deploying import events, live, make_fleet
 from test_inventory import REQUIRED, refused, write
 
-from deployment.inventory import ENV_VAR, load
+from deployment.inventory import load
 from deployment.inventory.spec import GoLive
 
 HOSTS = tuple(f"web{i}" for i in range(1, 21))
@@ -37,14 +37,6 @@ def test_the_waves_keep_inventory_order_and_cover_every_host_once(rollout, sizes
 
 def test_one_host_is_one_wave():
     assert GoLive(canary=1, batch="50%").waves(("web1",)) == [("web1",)]
-
-
-@pytest.fixture
-def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    (tmp_path / "inventory").mkdir()
-    return tmp_path / "inventory"
 
 
 def test_go_live_defaults_to_all_at_once(inventory):

@@ -12,7 +12,7 @@ import yaml
 from fleet import Fleet, Origin, deploy_by_hand
 from test_inventory import REQUIRED, refused, write
 
-from deployment.inventory import ENV_VAR, load
+from deployment.inventory import load
 from deployment.inventory.ansible import hosts
 
 INI = """\
@@ -28,14 +28,10 @@ web
 """
 
 
-@pytest.fixture
-def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    folder = tmp_path / "inventory"
-    folder.mkdir()
-    (folder / "ansible.ini").write_text(INI)
-    return folder
+@pytest.fixture(autouse=True)
+def ansible_ini(inventory: Path) -> None:
+    """An Ansible inventory ``ansible.ini`` in the inventory folder."""
+    (inventory / "ansible.ini").write_text(INI)
 
 
 def test_the_group_and_its_children_become_the_hosts(inventory):

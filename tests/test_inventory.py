@@ -27,16 +27,6 @@ manage: .venv/bin/python manage.py
 """
 
 
-@pytest.fixture
-def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty ``inventory/`` folder, the working directory its parent (for short labels)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    directory = tmp_path / "inventory"
-    directory.mkdir()
-    return directory
-
-
 def write(directory: Path, name: str, text: str) -> Path:
     file = directory / f"{name}.yml"
     file.write_text(text)
@@ -182,7 +172,7 @@ def test_known_hosts_may_be_one_file(inventory: Path) -> None:
         (
             "hosts: [a, {host: b, prot: 22}]\n" + REQUIRED,
             "inventory/staging.yml: hosts[1].prot: unknown key; did you mean port? known keys: "
-            "deploy_to, healthcheck, host, port, user",
+            "deploy_to, healthcheck, host, name, port, user",
         ),
         ("hosts: a\n" + REQUIRED, "inventory/staging.yml: hosts: Input should be a valid list"),
         (

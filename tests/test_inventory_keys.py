@@ -12,19 +12,10 @@ from test_inventory import REQUIRED, refused, write
 
 from deployment import checks, history
 from deployment.checks import evaluate
-from deployment.inventory import ENV_VAR, load
+from deployment.inventory import load
 from deployment.inventory.spec import CHECK_NAMES, EVENT_NAMES, Compose, Notify
 
 HOSTS = "hosts: [web1]\n"
-
-
-@pytest.fixture
-def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty ``inventory/`` folder, the working directory its parent (for short labels)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    (tmp_path / "inventory").mkdir()
-    return tmp_path / "inventory"
 
 
 def test_the_names_are_the_engines():

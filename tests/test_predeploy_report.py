@@ -186,6 +186,7 @@ def test_a_drifted_column_fails_the_schema_and_the_critical_relationship(databas
         ("postgresql", f"postgres://postgres@127.0.0.1:{free_port()}/nowhere"),
         ("sqlite", "sqlite:///no/such/folder/db.sqlite3"),
     ],
+    ids=["postgresql", "sqlite"],  # the same on every xdist worker (the port is not)
 )
 def test_an_unreachable_database_still_gets_its_json(vendor, url):
     run = manage(url, "predeploy_report")
