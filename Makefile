@@ -75,3 +75,4 @@ bench: venv
 	$(PYTHON) bench/predeploy.py
 	$(PYTHON) bench/deploy.py
 	$(PYTHON) bench/live_migration.py
+	$(PYTHON) bench/deploy_vs_hand.py

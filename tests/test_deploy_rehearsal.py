@@ -71,7 +71,7 @@ def test_a_post_deploy_migration_runs_after_go_live(host, postgres_server, tmp_p
     add_migration(fleet.origin, "0004_remove_asset_description", REMOVE_DESCRIPTION, True)
 
     plan = fleet.fab("deploy", "--env=test", "--dry-run")
-    assert "content.0004_remove_asset_description (after go-live)" in plan.stderr
+    assert "content.0004_remove_asset_description (after go-live)" in plan.stderr, plan.stderr
 
     done = fleet.fab("deploy", "--env=test", "--yes")
 
