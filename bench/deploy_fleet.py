@@ -73,7 +73,10 @@ def started(progress, lean_shell: bool = False) -> Iterator[Bench]:
     ``lean_shell``: the SSH sessions get an empty HOME, so root's shell reads no ~/.bashrc.
     """
     folder = Path(tempfile.mkdtemp(prefix="schema-safety-bench-deploy-"))
-    extra = (f"SetEnv HOME={folder / 'remote-home'}",) if lean_shell else ()
+    # The test servers' sessions skip the login's ~/.bashrc; a benchmark pays for it, as a
+    # real host's sessions do, unless told otherwise.
+    home = folder / "remote-home" if lean_shell else Path.home()
+    extra = (f"SetEnv HOME={home}",)
     (folder / "remote-home").mkdir()
     database = sshd = server = None
     try:

@@ -67,7 +67,8 @@ def _size(database, sshd, count: int, repetitions: int, progress):
     folder = Path(tempfile.mkdtemp(prefix=f"schema-safety-bench-hand-{count}-"))
     name = f"bench_hand_{count}"
     database.create_database(name)
-    servers = [sshd.start(f"127.0.0.{200 + count * 10 + i}") for i in range(count)]
+    home = (f"SetEnv HOME={Path.home()}",)  # the login's ~/.bashrc, as on a real host
+    servers = [sshd.start(f"127.0.0.{200 + count * 10 + i}", extra=home) for i in range(count)]
     fleet = Fleet(folder, Origin(folder / "origin"), servers, database.url(name))
     fleet.write_inventory(confirm="none", checks={"admin_user": False}, restart=["true"])
     fleet.trust()

@@ -64,7 +64,10 @@ def started(hosts: int, progress, lean_shell: bool = False) -> Iterator[Bench]:
     (root's may start pyenv or the like, paid once per command on every host).
     """
     folder = Path(tempfile.mkdtemp(prefix="schema-safety-bench-predeploy-"))
-    extra = (f"SetEnv HOME={folder / 'remote-home'}",) if lean_shell else ()
+    # The test servers' sessions skip the login's ~/.bashrc; a benchmark pays for it, as a
+    # real host's sessions do, unless told otherwise.
+    home = folder / "remote-home" if lean_shell else Path.home()
+    extra = (f"SetEnv HOME={home}",)
     database = sshd = None
     try:
         database = PostgresServer.start()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import subprocess
 
 import invoke
 
 from deployment.errors import RemoteCommandFailed
 from deployment.remote.commands import Command
 
-from .base import PathLike, Result, attached_options, invoke_run, run_options, shell_line
+from .base import PathLike, Result, attached_options, shell_line
 
 
 class LocalHost:
@@ -23,9 +27,30 @@ class LocalHost:
     def run(
         self, command: Command | str, *, timeout: float | None = None, stdin: str | None = None
     ) -> Result:
-        """Run ``command`` with ``bash -c``; see ``Host.run``."""
+        """Run ``command`` with ``/bin/bash -c``; see ``Host.run``.
+
+        In a process group of its own, so that a timeout ends every process the command
+        started: a child left holding its output open would keep the caller waiting for it.
+        """
         line = shell_line(command)
-        return invoke_run(self.name, self._context.run, line, run_options(timeout, stdin))
+        process = subprocess.Popen(
+            ["/bin/bash", "-c", line],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = process.communicate(stdin or "", timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            message = f"command timed out after {timeout:g}s on {self.name}: {line}"
+            raise RemoteCommandFailed(message) from None
+        return Result(self.name, line, process.returncode, stdout, stderr)
 
     def attach(self, command: Command, *, pty: bool) -> int:
         """Run ``command`` with the operator's streams; see ``Host.attach``."""
