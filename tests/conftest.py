@@ -16,6 +16,13 @@ from deployment.hosts import Host, KnownHosts, connect
 from deployment.inventory import ENV_VAR
 from deployment.layout import Layout
 
+# pytest-xdist gives its workers COLUMNS=80 and LINES=24; fab, run by the tests with a pipe for
+# its output, would then wrap at 80 columns as it does for an operator who sets COLUMNS.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for variable in ("COLUMNS", "LINES"):
+        os.environ.pop(variable, None)
+
+
 # --- an inventory folder ---
 
 
