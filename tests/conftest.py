@@ -1,6 +1,7 @@
 """Shared fixtures for the test suite."""
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,16 @@ from deployment.layout import Layout
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for variable in ("COLUMNS", "LINES"):
         os.environ.pop(variable, None)
+
+
+# The fab and manage.py processes the tests start keep their bytecode, in a folder of its own
+# (never beside the sources: the tests compare release folders before and after): where the
+# environment says PYTHONDONTWRITEBYTECODE, each of those thousands of processes would
+# compile the orchestrator from source again, about 0.2 s of CPU each.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault(
+    "PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "schema-safety-pycache")
+)
 
 
 # --- an inventory folder ---

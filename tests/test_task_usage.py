@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from fleet import FAB, deploy_by_hand
 from project import ROOT
 
-from tasks import ns
+from tasks import MODULES, named, ns
 
 TASKS = sorted(ns.tasks)
 
@@ -136,3 +137,39 @@ def test_an_unknown_ref_is_bad_usage(fleet):
     assert not (fleet.deploy_to[0] / "releases").exists() or not any(
         (fleet.deploy_to[0] / "releases").iterdir()
     )
+
+
+# --- fab imports the modules of the tasks its command line names, not every task's ---
+
+
+def test_every_task_is_mapped_to_the_module_that_defines_it():
+    assert sorted(MODULES) == TASKS
+    for name, module in MODULES.items():
+        assert ns.tasks[name].body.__module__ == f"tasks.{module}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["fab", "status", "--env=staging"], ["status"]),
+        (["/venv/bin/fab", "-H", "web1", "predeploy", "--json"], ["predeploy"]),
+        (["fab", "-h", "restore"], ["restore"]),
+        (["fab", "-H", "deploy", "predeploy"], ["predeploy", "deploy"]),  # a host named deploy
+        (["fab", "manage", "--env=x", "--", "migrate", "status"], ["manage"]),
+        (["fab", "-l"], list(MODULES)),
+        (["fab", "predeply"], list(MODULES)),  # a typo: invoke names the known tasks
+        (["pytest", "-k", "status"], list(MODULES)),
+    ],
+)
+def test_the_tasks_a_command_line_names(argv, expected):
+    assert named(argv) == expected
+
+
+def test_fab_status_does_not_import_the_deploy():
+    probe = "import sys; sys.argv = ['fab', 'status']; import tasks; print(sorted(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout
+    assert "'tasks.status'" in loaded
+    assert "'deployment.operations.deploy'" not in loaded and "'tasks.deploy'" not in loaded
